@@ -70,8 +70,9 @@ class EventRegistry:
         return Event(envelope=envelope, payload=payload)
 
     def __iter__(self) -> Iterator[type[Payload]]:
-        return iter(sorted(self._models.values(), key=lambda m: (m.context, m.event_type,
-                                                                  m.schema_version)))
+        return iter(
+            sorted(self._models.values(), key=lambda m: (m.context, m.event_type, m.schema_version))
+        )
 
 
 REGISTRY = EventRegistry()

@@ -1,0 +1,376 @@
+"""Durable JetStream pull consumers that apply events to projections exactly once in effect.
+
+A batch is applied in one PostgreSQL transaction together with the inbox rows of its event ids,
+then acknowledged; a redelivered event finds its inbox row and changes nothing. Events are applied
+in stream order, so per-employee order within a batch holds. If the batch fails, its messages are
+applied one by one: the good ones commit, a failing one is retried with back-off (later messages of
+the same key wait with it, to keep that key's order), and after `max_deliver` failed deliveries it is
+parked in `dead_letters` with its error and payload, to be replayed after a fix. A message that
+cannot be read at all (malformed JSON, unknown event type) is parked at once. When PostgreSQL itself
+is unreachable nothing is parked: the batch is retried later, so an outage never loses events.
+
+Replicas may share a durable consumer; JetStream then spreads batches across them, so projections
+should be written order-insensitive (sums, counts, idempotent upserts) where replicas are expected.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import asyncpg
+import structlog
+from faststream import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import DeliverPolicy
+from pydantic import ValidationError
+
+from daybook_shared.contracts import REGISTRY, Envelope, Event, EventRegistry, Namespace
+from daybook_shared.contracts.registry import UnknownEventError
+
+log = structlog.get_logger("daybook.consumer")
+
+# What counts as "the database is away" rather than "this event cannot be applied".
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+class Projection(Protocol):
+    """A read model fed by events. `name` is the durable consumer name: version it."""
+
+    name: str
+    contexts: Sequence[str]
+
+    async def apply(self, conn: asyncpg.Connection, event: Event) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConsumerSettings:
+    batch_size: int = 100
+    batch_timeout: float = 0.1
+    max_deliver: int = 5
+    ack_wait: float = 30.0
+    retry_delays: tuple[float, ...] = (0.5, 2.0, 5.0, 15.0, 30.0)
+    # JetStream's own redelivery bound, high enough to outlast a database outage.
+    server_max_deliver: int = 1000
+
+    def delay(self, deliveries: int) -> float:
+        return self.retry_delays[min(deliveries, len(self.retry_delays)) - 1]
+
+
+class Unreadable(Exception):
+    """A message that is not a Daybook event this reader knows."""
+
+
+def read_message(data: bytes, registry: EventRegistry = REGISTRY) -> Event:
+    try:
+        envelope = Envelope.model_validate_json(data)
+        return registry.read(envelope)
+    except (ValidationError, UnknownEventError, ValueError) as exc:
+        raise Unreadable(_reason(exc)) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        parts = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+        ]
+        return "invalid event: " + "; ".join(parts[:5])
+    return f"{type(exc).__name__}: {exc}"
+
+
+class ProjectionRunner:
+    """Applies batches of raw JetStream messages to one projection (used by the subscriber)."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        projection: Projection,
+        *,
+        settings: ConsumerSettings = ConsumerSettings(),
+        registry: EventRegistry = REGISTRY,
+        metrics: Any | None = None,
+    ) -> None:
+        self.pool = pool
+        self.projection = projection
+        self.settings = settings
+        self.registry = registry
+        self.metrics = metrics
+        self.consumer = projection.name
+
+    async def handle_batch(self, messages: Sequence[Msg]) -> None:
+        started = time.perf_counter()
+        readable: list[tuple[Msg, Event]] = []
+        unreadable: list[tuple[Msg, str]] = []
+        for msg in messages:
+            try:
+                readable.append((msg, read_message(msg.data, self.registry)))
+            except Unreadable as exc:
+                unreadable.append((msg, str(exc)))
+        try:
+            applied = await self._apply_all(readable, unreadable)
+        except INFRASTRUCTURE_ERRORS as exc:
+            log.warning("consumer.database_unavailable", consumer=self.consumer, error=str(exc))
+            for msg in messages:
+                await msg.nak(delay=self.settings.retry_delays[-1])
+            return
+        except Exception as exc:
+            log.info("consumer.batch_failed", consumer=self.consumer, error=repr(exc))
+            await self._one_by_one(readable, unreadable)
+            return
+        for msg in messages:
+            await msg.ack()
+        self._count(applied, len(readable) - applied, time.perf_counter() - started)
+
+    def _count(self, applied: int, skipped: int, seconds: float) -> None:
+        if self.metrics is None:
+            return
+        self.metrics.events_consumed.labels(consumer=self.consumer).inc(applied)
+        if skipped:
+            self.metrics.events_redelivered_skipped.labels(consumer=self.consumer).inc(skipped)
+        self.metrics.handler_seconds.labels(consumer=self.consumer).observe(seconds)
+
+    async def _apply_all(
+        self, readable: list[tuple[Msg, Event]], unreadable: list[tuple[Msg, str]]
+    ) -> int:
+        async with self.pool.acquire() as conn, conn.transaction():
+            for msg, reason in unreadable:
+                await self._park(conn, msg, reason, None)
+            return await self._apply(conn, [event for _, event in readable])
+
+    async def _apply(self, conn: asyncpg.Connection, events: list[Event]) -> int:
+        if not events:
+            return 0
+        seen = {
+            r["event_id"]
+            for r in await conn.fetch(
+                "SELECT event_id FROM inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])",
+                self.consumer,
+                [e.event_id for e in events],
+            )
+        }
+        fresh: list[Event] = []
+        for event in events:
+            if event.event_id not in seen:
+                seen.add(event.event_id)  # the same event twice in one batch applies once
+                fresh.append(event)
+        if not fresh:
+            return 0
+        apply_batch = getattr(self.projection, "apply_batch", None)
+        if apply_batch is not None:
+            await apply_batch(conn, fresh)
+        else:
+            for event in fresh:
+                await self.projection.apply(conn, event)
+        await conn.execute(
+            "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[])",
+            self.consumer,
+            [e.event_id for e in fresh],
+        )
+        return len(fresh)
+
+    async def _one_by_one(
+        self, readable: list[tuple[Msg, Event]], unreadable: list[tuple[Msg, str]]
+    ) -> None:
+        for msg, reason in unreadable:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await self._park(conn, msg, reason, None)
+            await msg.ack()
+        held_keys: set[str] = set()
+        for msg, event in readable:
+            key = event.payload.partition_key()
+            deliveries = msg.metadata.num_delivered or 1
+            if key in held_keys:
+                await msg.nak(delay=self.settings.delay(deliveries))
+                continue
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    applied = await self._apply(conn, [event])
+            except INFRASTRUCTURE_ERRORS:
+                held_keys.add(key)
+                await msg.nak(delay=self.settings.retry_delays[-1])
+                continue
+            except Exception as exc:
+                if deliveries >= self.settings.max_deliver:
+                    async with self.pool.acquire() as conn, conn.transaction():
+                        await self._park(conn, msg, _reason(exc), event)
+                    log.error(
+                        "consumer.parked",
+                        consumer=self.consumer,
+                        event_id=str(event.event_id),
+                        event_type=event.event_type,
+                        error=repr(exc),
+                        deliveries=deliveries,
+                    )
+                    await msg.ack()
+                else:
+                    held_keys.add(key)
+                    log.warning(
+                        "consumer.retry",
+                        consumer=self.consumer,
+                        event_id=str(event.event_id),
+                        error=repr(exc),
+                        deliveries=deliveries,
+                    )
+                    await msg.nak(delay=self.settings.delay(deliveries))
+                continue
+            await msg.ack()
+            self._count(applied, 1 - applied, 0.0)
+
+    async def _park(
+        self, conn: asyncpg.Connection, msg: Msg, reason: str, event: Event | None
+    ) -> None:
+        meta = msg.metadata
+        await conn.execute(
+            """INSERT INTO dead_letters (consumer, subject, stream_seq, event_id, event_type, data,
+                                         headers, error, deliveries)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+               ON CONFLICT (consumer, stream_seq) DO NOTHING""",
+            self.consumer,
+            msg.subject,
+            meta.sequence.stream if meta and meta.sequence else None,
+            event.event_id if event else None,
+            event.event_type if event else None,
+            msg.data,
+            dict(msg.headers or {}),
+            reason,
+            meta.num_delivered if meta else 1,
+        )
+        if self.metrics is not None:
+            self.metrics.dead_letters.labels(consumer=self.consumer).inc()
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    consumer: str
+    subject: str
+    stream_seq: int | None
+    event_id: str | None
+    event_type: str | None
+    error: str
+    deliveries: int
+    parked_at: str
+    replayed_at: str | None
+    data: bytes
+
+
+class DeadLetters:
+    """List and replay parked messages (after the fix that lets them apply)."""
+
+    def __init__(self, pool: asyncpg.Pool, registry: EventRegistry = REGISTRY) -> None:
+        self.pool = pool
+        self.registry = registry
+
+    async def list(
+        self, *, consumer: str | None = None, include_replayed: bool = False
+    ) -> list[DeadLetter]:
+        rows = await self.pool.fetch(
+            """SELECT * FROM dead_letters
+               WHERE ($1::text IS NULL OR consumer = $1) AND ($2 OR replayed_at IS NULL)
+               ORDER BY id""",
+            consumer,
+            include_replayed,
+        )
+        return [
+            DeadLetter(
+                id=r["id"],
+                consumer=r["consumer"],
+                subject=r["subject"],
+                stream_seq=r["stream_seq"],
+                event_id=str(r["event_id"]) if r["event_id"] else None,
+                event_type=r["event_type"],
+                error=r["error"],
+                deliveries=r["deliveries"],
+                parked_at=r["parked_at"].isoformat(),
+                replayed_at=r["replayed_at"].isoformat() if r["replayed_at"] else None,
+                data=bytes(r["data"]),
+            )
+            for r in rows
+        ]
+
+    async def replay(self, dead_letter_id: int, projection: Projection) -> bool:
+        """Apply a parked message again; True when applied (or already applied), error kept if not."""
+        runner = ProjectionRunner(self.pool, projection, registry=self.registry)
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT * FROM dead_letters WHERE id = $1 AND consumer = $2",
+                dead_letter_id,
+                projection.name,
+            )
+            if row is None:
+                raise LookupError(f"no dead letter {dead_letter_id} for {projection.name}")
+            try:
+                async with conn.transaction():
+                    event = read_message(bytes(row["data"]), self.registry)
+                    await runner._apply(conn, [event])
+                    await conn.execute(
+                        "UPDATE dead_letters SET replayed_at = now() WHERE id = $1", dead_letter_id
+                    )
+            except Exception as exc:
+                await conn.execute(
+                    "UPDATE dead_letters SET error = $2 WHERE id = $1",
+                    dead_letter_id,
+                    f"replay failed: {_reason(exc)}",
+                )
+                return False
+        return True
+
+
+def attach_projection(
+    broker: NatsBroker,
+    pool: asyncpg.Pool,
+    projection: Projection,
+    *,
+    namespace: Namespace,
+    settings: ConsumerSettings = ConsumerSettings(),
+    registry: EventRegistry = REGISTRY,
+    metrics: Any | None = None,
+) -> ProjectionRunner:
+    """Subscribe `projection` to each of its contexts' streams with a durable pull consumer."""
+    runner = ProjectionRunner(
+        pool, projection, settings=settings, registry=registry, metrics=metrics
+    )
+
+    async def raw(message: Any) -> Any:
+        return message.raw_message
+
+    for context in projection.contexts:
+        durable = f"{projection.name}_{context}"
+        subscriber = broker.subscriber(
+            namespace.filter(context),
+            stream=JStream(name=namespace.stream_name(context), declare=False),
+            durable=durable,
+            pull_sub=PullSub(
+                batch_size=settings.batch_size, timeout=settings.batch_timeout, batch=True
+            ),
+            ack_policy=AckPolicy.MANUAL,
+            decoder=raw,
+            config=ConsumerConfig(
+                durable_name=durable,
+                ack_policy=JsAckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=settings.ack_wait,
+                max_deliver=settings.server_max_deliver,
+                max_ack_pending=settings.batch_size * 10,
+                backoff=[settings.ack_wait, settings.ack_wait * 2, settings.ack_wait * 4],
+            ),
+            title=f"{projection.name} <- {context}",
+            description=f"Projection {projection.name} consumes the {context} stream.",
+        )
+
+        @subscriber
+        async def handle(messages: list[Any]) -> None:
+            await runner.handle_batch(messages)
+
+    return runner
