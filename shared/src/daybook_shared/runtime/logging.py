@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Literal, TextIO
+from typing import Literal, TextIO, TypeGuard
 from uuid import uuid4
 
 import structlog
@@ -119,7 +119,7 @@ def new_correlation_id() -> str:
     return str(uuid4())
 
 
-def acceptable_correlation_id(value: str | None) -> bool:
+def acceptable_correlation_id(value: str | None) -> TypeGuard[str]:
     return value is not None and _ACCEPTABLE_CORRELATION_ID.fullmatch(value) is not None
 
 
@@ -128,7 +128,8 @@ class CorrelationIdMiddleware:
 
     The id comes from the `X-Correlation-ID` header when it is a plain token (letters, digits,
     `._:-`, at most 128 characters), otherwise a new uuid4. It is bound for the request (logs,
-    `current_correlation_id()`) and echoed in the response's `X-Correlation-ID` header.
+    `current_correlation_id()`, `request.state.correlation_id`) and echoed in the response's
+    `X-Correlation-ID` header.
     """
 
     def __init__(self, app: ASGIApp, header_name: str = CORRELATION_ID_HEADER) -> None:
@@ -141,6 +142,8 @@ class CorrelationIdMiddleware:
             return
         incoming = Headers(scope=scope).get(self.header_name)
         correlation_id = incoming if acceptable_correlation_id(incoming) else new_correlation_id()
+        # Also on `request.state`: the 500 handler runs outside this middleware's context.
+        scope.setdefault("state", {})[CORRELATION_ID_KEY] = correlation_id
 
         async def send_with_correlation_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -81,7 +81,7 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "daybook"
     jwt_audience: str = "daybook"
 
-    log_format: LogFormat = Field(default=None, description="json in production, else console")
+    log_format: LogFormat = Field(default="console", description="json in production if unset")
     log_level: LogLevel = "INFO"
 
     consumer_batch_size: int = Field(default=100, ge=1)
@@ -100,11 +100,18 @@ class ServiceSettings(BaseSettings):
             )
         return schema
 
+    @model_validator(mode="before")
+    @classmethod
+    def _log_format_follows_environment(cls, data: Any) -> Any:
+        """Unset, the log format is JSON in production (for collectors) and console elsewhere."""
+        if isinstance(data, dict) and not data.get("log_format"):
+            production = data.get("environment") == "production"
+            return {**data, "log_format": "json" if production else "console"}
+        return data
+
     @field_validator("log_format", mode="before")
     @classmethod
-    def _log_format_follows_environment(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None or value == "":
-            return "json" if info.data.get("environment") == "production" else "console"
+    def _lower_case_format(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
