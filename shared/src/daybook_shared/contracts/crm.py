@@ -26,6 +26,7 @@ from daybook_shared.contracts.base import (
     Payload,
     RuleId,
 )
+from daybook_shared.contracts.hr import TimeZoneName
 
 RecordSource = Literal["manual", "webhook", "import"]
 """How a fact reached crm: its own API, an existing CRM's webhook, or a bulk import."""
@@ -121,7 +122,8 @@ class InteractionLogged(CrmEvent):
 
 class InquiryReceived(CrmEvent):
     """A customer asked something; `respond_by` is `received_at` plus the policy's
-    `response_budget_minutes` of business time in the responsible employee's timezone."""
+    `response_budget_minutes` of business time in `business_timezone` (the responsible
+    employee's)."""
 
     event_type: ClassVar[str] = "InquiryReceived"
     inquiry_id: Identifier
@@ -131,6 +133,7 @@ class InquiryReceived(CrmEvent):
     received_at: AwareDatetime
     respond_by: AwareDatetime
     response_budget_minutes: int = Field(ge=1)
+    business_timezone: TimeZoneName
     source: RecordSource = "manual"
 
 
@@ -178,6 +181,7 @@ class ComplaintFiled(CrmEvent):
     filed_at: AwareDatetime
     resolve_by: AwareDatetime
     resolution_budget_minutes: int = Field(ge=1)
+    business_timezone: TimeZoneName
 
 
 class ComplaintResolved(CrmEvent):
