@@ -117,3 +117,15 @@ def test_a_change_dated_in_the_future_is_refused():
     with pytest.raises(InvalidCommand) as refused:
         decide(ReassignCustomer("C1", "E2", NOW + timedelta(hours=1), NOW), registered())
     assert refused.value.field == "at"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("email", "not-an-address"), ("phone", "call me"), ("website", "a b"), ("city", "x" * 201)],
+)
+def test_values_that_cannot_be_accurate_are_refused(field: str, value: str):
+    with pytest.raises(InvalidCommand) as refused:
+        decide(RegisterCustomer("C1", "E1", {"name": "A", field: value}, NOW, NOW), None)
+    assert refused.value.field == field
+    with pytest.raises(InvalidCommand):
+        decide(UpdateCustomer("C1", {field: value}, PROFILE, NOW, NOW), registered())

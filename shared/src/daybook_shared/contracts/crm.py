@@ -295,15 +295,17 @@ class GiftDeclared(CrmEvent):
 
 class ConductBreachReported(CrmEvent):
     """A supervisor or hr reported a conduct breach by `employee_id`: improper dealing
-    (R-B3.2) or a confidentiality breach (R-B3.4). The description stays in crm."""
+    (R-B3.2) or a confidentiality breach (R-B3.4). The description stays in crm.
+    `reported_by` is the reporter's employee id (an hr service account may have none; the
+    envelope's `actor_id` always names the caller)."""
 
     event_type: ClassVar[str] = "ConductBreachReported"
     report_id: Identifier
     employee_id: EmployeeId
     kind: ConductBreachKind
     severity: ConductSeverity
-    reported_by: EmployeeId
     reporter_role: ReporterRole
+    reported_by: EmployeeId | None = None
     occurred_on: date
     customer_id: CustomerId | None = None
     rule_ids: tuple[RuleId, ...] = Field(min_length=1)

@@ -58,7 +58,7 @@ class ReportConductBreach:
     employee_id: str
     kind: ConductBreachKind
     severity: ConductSeverity
-    reporter_id: str
+    reporter_id: str | None
     reporter_role: str
     supervisor_of_employee: str | None
     occurred_on: date
@@ -102,7 +102,7 @@ def report_breach(command: ReportConductBreach, already_reported: bool) -> list[
         raise Forbidden("a breach is reported by a supervisor or hr, not by the employee",
                         field="employee_id")
     if command.reporter_role == "supervisor":
-        if command.supervisor_of_employee != command.reporter_id:
+        if command.reporter_id is None or command.supervisor_of_employee != command.reporter_id:
             raise Forbidden(
                 f"{command.reporter_id!r} does not supervise {command.employee_id!r}",
                 field="employee_id",

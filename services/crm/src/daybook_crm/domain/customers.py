@@ -7,6 +7,7 @@ The events say who owns the record, which fields changed and how complete it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,17 @@ PROFILE_FIELDS: tuple[str, ...] = (
 """The fields a complete record has; completeness is the share of them filled."""
 
 REQUIRED_FIELDS: frozenset[str] = frozenset({"name"})
+MAX_FIELD_LENGTH = 200
+
+# R-A5 asks for accurate data: values that cannot be an address or a number are refused.
+_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    "email": (re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), "an e-mail address such as a@b.com"),
+    "phone": (re.compile(r"^\+?[0-9][0-9 ()./-]{4,31}$"), "a phone number of digits"),
+    "website": (
+        re.compile(r"^(https?://)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?$"),
+        "a web address such as example.com",
+    ),
+}
 
 Profile = Mapping[str, str]
 """A record's details: only filled fields, values stripped."""
@@ -77,10 +89,17 @@ def with_changes(current: Profile, changes: Mapping[str, str | None]) -> dict[st
     return merged
 
 
-def _require_fields(profile: Profile) -> None:
+def _require_valid(profile: Profile) -> None:
     for name in sorted(REQUIRED_FIELDS):
         if not profile.get(name):
             raise InvalidCommand(f"a customer record needs a {name}", field=name)
+    for name, value in profile.items():
+        if len(value) > MAX_FIELD_LENGTH:
+            raise InvalidCommand(f"{name} is longer than {MAX_FIELD_LENGTH} characters",
+                                 field=name)
+        rule = _FORMATS.get(name)
+        if rule is not None and not rule[0].match(value):
+            raise InvalidCommand(f"{name} must be {rule[1]}", field=name)
 
 
 @dataclass(frozen=True)
@@ -164,7 +183,7 @@ def _register(command: RegisterCustomer, state: Customer | None) -> list[NewEven
         raise Conflict(f"customer {command.customer_id!r} is already registered",
                        field="customer_id")
     profile = normalised(command.profile)
-    _require_fields(profile)
+    _require_valid(profile)
     event = CustomerRegistered(
         customer_id=command.customer_id,
         employee_id=command.owner_id,
@@ -176,7 +195,7 @@ def _register(command: RegisterCustomer, state: Customer | None) -> list[NewEven
 
 def _update(command: UpdateCustomer, state: Customer) -> list[NewEvent]:
     updated = with_changes(command.current, command.changes)
-    _require_fields(updated)
+    _require_valid(updated)
     changed = tuple(
         name for name in PROFILE_FIELDS if updated.get(name) != command.current.get(name)
     )
