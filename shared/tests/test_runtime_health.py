@@ -110,6 +110,21 @@ async def test_nats_check_takes_a_client_that_appears_after_start_up(nc: NatsCli
     assert after.status_code == 200
 
 
+async def test_postgres_check_takes_a_pool_that_appears_after_start_up(
+    pool: asyncpg.Pool,
+) -> None:
+    holder: dict[str, asyncpg.Pool] = {}
+    app = app_with({"postgres": postgres_check(lambda: holder["pool"])})
+
+    before = await get(app, "/readyz")
+    holder["pool"] = pool
+    after = await get(app, "/readyz")
+
+    assert before.status_code == 503
+    assert after.status_code == 200
+    assert after.json()["checks"] == {"postgres": "ok"}
+
+
 async def test_a_check_that_hangs_fails_after_the_timeout() -> None:
     never = asyncio.Event()
 

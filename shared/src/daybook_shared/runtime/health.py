@@ -72,11 +72,15 @@ def health_router(
     return router
 
 
-def postgres_check(pool: asyncpg.Pool) -> HealthCheck:
-    """PostgreSQL answers a query through the service's pool."""
+def postgres_check(pool: asyncpg.Pool | Callable[[], asyncpg.Pool]) -> HealthCheck:
+    """PostgreSQL answers a query through the service's pool.
+
+    `pool` is the pool, or a function returning it when it exists only after start-up.
+    """
 
     async def check_postgres() -> None:
-        async with pool.acquire() as connection:
+        current = pool() if callable(pool) else pool
+        async with current.acquire() as connection:
             await connection.fetchval("SELECT 1")
 
     return check_postgres
