@@ -41,6 +41,7 @@ PROFILE_FIELDS: tuple[str, ...] = (
 REQUIRED_FIELDS: frozenset[str] = frozenset({"name"})
 MAX_FIELD_LENGTH = 200
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # line breaks and tabs pass
 # R-A5 asks for accurate data: values that cannot be an address or a number are refused.
 _FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
     "email": (re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), "an e-mail address such as a@b.com"),
@@ -89,17 +90,34 @@ def with_changes(current: Profile, changes: Mapping[str, str | None]) -> dict[st
     return merged
 
 
-def _require_valid(profile: Profile) -> None:
-    for name in sorted(REQUIRED_FIELDS):
-        if not profile.get(name):
-            raise InvalidCommand(f"a customer record needs a {name}", field=name)
-    for name, value in profile.items():
+def profile_problems(profile: Profile) -> list[tuple[str, str]]:
+    """Every (field, problem) of a record, so an import can report them all at once."""
+    problems = [
+        (name, f"a customer record needs a {name}")
+        for name in sorted(REQUIRED_FIELDS)
+        if not profile.get(name)
+    ]
+    for name in PROFILE_FIELDS:
+        value = profile.get(name)
+        if not value:
+            continue
         if len(value) > MAX_FIELD_LENGTH:
-            raise InvalidCommand(f"{name} is longer than {MAX_FIELD_LENGTH} characters",
-                                 field=name)
+            problems.append((name, f"{name} is longer than {MAX_FIELD_LENGTH} characters"))
+            continue
+        if _CONTROL.search(value):
+            problems.append((name, f"{name} contains control characters"))
+            continue
         rule = _FORMATS.get(name)
         if rule is not None and not rule[0].match(value):
-            raise InvalidCommand(f"{name} must be {rule[1]}", field=name)
+            problems.append((name, f"{name} must be {rule[1]}"))
+    return problems
+
+
+def _require_valid(profile: Profile) -> None:
+    problems = profile_problems(profile)
+    if problems:
+        field, message = problems[0]
+        raise InvalidCommand(message, field=field)
 
 
 @dataclass(frozen=True)
