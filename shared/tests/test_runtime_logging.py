@@ -174,10 +174,24 @@ async def test_middleware_replaces_an_unsafe_id(unsafe: str) -> None:
     assert UUID(made).version == 4
 
 
-async def test_middleware_unbinds_after_the_request() -> None:
+async def test_middleware_unbinds_after_the_request_in_the_same_task() -> None:
+    """Servers run each request in its own task; a caller that does not still sees its own id."""
     bind_correlation_id("before-request")
+    seen: list[str | None] = []
+    sent: list[dict] = []
 
-    await call(correlated_app(io.StringIO()), {"X-Correlation-ID": "during-request"})
+    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        seen.append(current_correlation_id())
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
 
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "headers": [(b"x-correlation-id", b"during-request")]}
+    await CorrelationIdMiddleware(app)(scope, None, send)  # type: ignore[arg-type]
+
+    assert seen == ["during-request"]
+    assert (b"x-correlation-id", b"during-request") in sent[0]["headers"]
     assert current_correlation_id() == "before-request"
     assert structlog.contextvars.get_contextvars()["correlation_id"] == "before-request"
