@@ -59,6 +59,7 @@ DerivedFactType = Literal[
 ]
 WithdrawalCause = Literal[
     "punch_recorded",
+    "day_closed",
     "correction",
     "request_decided",
     "leave_decided",
@@ -107,7 +108,9 @@ class WorkScheduleAssigned(AttendanceEvent):
     @classmethod
     def _local_time(cls, value: time) -> time:
         if value.tzinfo is not None:
-            raise ValueError("a schedule time is a local wall-clock time; give the zone in timezone")
+            raise ValueError(
+                "a schedule time is a local wall-clock time; give the zone in timezone"
+            )
         return value
 
     @model_validator(mode="after")
