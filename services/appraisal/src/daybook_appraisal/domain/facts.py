@@ -14,9 +14,9 @@ empties the slot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -32,7 +32,9 @@ class FactKind(StrEnum):
     DAILY_REPORT_ON_TIME = "daily_report_on_time"
     DAILY_REPORT_LATE = "daily_report_late"
     DAILY_REPORT_MISSED = "daily_report_missed"
-    PROGRESS_REPORT = "progress_report"
+    PROGRESS_REPORT_ON_TIME = "progress_report_on_time"
+    PROGRESS_REPORT_LATE = "progress_report_late"
+    PROGRESS_REPORT_MISSED = "progress_report_missed"
     MARKET_REPORT = "market_report"
     SALES_TARGET = "sales_target"
     TRAINING_HOURS = "training_hours"
@@ -84,10 +86,12 @@ KINDS: dict[FactKind, KindInfo] = {
     FactKind.DAILY_REPORT_ON_TIME: KindInfo(_O, False, "daily report before its deadline (R-A2)"),
     FactKind.DAILY_REPORT_LATE: KindInfo(_O, False, "daily report after its deadline (R-A2)"),
     FactKind.DAILY_REPORT_MISSED: KindInfo(_O, False, "daily report never submitted (R-A2)"),
-    FactKind.PROGRESS_REPORT: KindInfo(_O, False, "goal progress report (R-A3, R-B2.4)"),
+    FactKind.PROGRESS_REPORT_ON_TIME: KindInfo(_O, False, "progress report on time (R-A3)"),
+    FactKind.PROGRESS_REPORT_LATE: KindInfo(_O, False, "progress report late (R-A3, R-B2.4)"),
+    FactKind.PROGRESS_REPORT_MISSED: KindInfo(_O, False, "progress report never submitted"),
     FactKind.MARKET_REPORT: KindInfo(_O, False, "market or competitor report (R-B2.3)"),
     FactKind.SALES_TARGET: KindInfo(
-        Quantity.MONEY, False, "the goal's sales target; a revision replaces it (R-A3)"
+        Quantity.MONEY, False, "a goal's sales target, by the share of its span (R-A3)"
     ),
     FactKind.TRAINING_HOURS: KindInfo(
         Quantity.HOURS, False, "hours of training, reading or mentoring (R-A6)"
@@ -123,9 +127,14 @@ ONE = Decimal(1)
 class Fact:
     """One countable thing about one employee, and the event that proved it.
 
-    `on_date` is the business date when the source event names one (the work day of a late
-    arrival, the date of a missed report); otherwise the date is `occurred_at` in the employee's
-    timezone. `grade` carries a severity for conduct facts. `unit` is the currency of money facts.
+    Dating: `on_date` is the business date when the source event names one (the work day of a
+    late arrival, the date of a missed report); otherwise the local date, in the employee's
+    timezone, of `attributed_at` (the deadline an answer was due by) or else of `occurred_at`.
+    A fact with `until` spans `on_date`..`until` (a goal's target) and a period counts the share
+    of its value that falls inside it.
+
+    Slots: of the facts sharing a `key`, the one with the highest (`revision`, `occurred_at`)
+    counts. `grade` carries a severity for conduct facts; `unit` the currency of money facts.
     """
 
     event_id: UUID
@@ -134,9 +143,12 @@ class Fact:
     employee_id: str
     occurred_at: datetime
     on_date: date | None = None
+    attributed_at: datetime | None = None
+    until: date | None = None
     value: Decimal = ONE
     unit: str | None = None
     key: str | None = None
+    revision: int = 0
     grade: str | None = None
 
     @property
@@ -144,11 +156,17 @@ class Fact:
         return (self.event_id, self.employee_id, self.kind)
 
     def business_date(self, tz: ZoneInfo) -> date:
-        return self.on_date if self.on_date is not None else self.occurred_at.astimezone(tz).date()
+        if self.on_date is not None:
+            return self.on_date
+        return (self.attributed_at or self.occurred_at).astimezone(tz).date()
 
     def order(self) -> tuple[datetime, str]:
         """The fixed order facts are read in, whatever order they arrived in."""
         return (self.occurred_at, str(self.event_id))
+
+    def precedence(self) -> tuple[int, datetime, str]:
+        """Within a slot, the fact that has the last word."""
+        return (self.revision, self.occurred_at, str(self.event_id))
 
 
 @dataclass(frozen=True)
@@ -183,22 +201,40 @@ def resolve_slots(facts: list[Fact]) -> list[Fact]:
     for fact in facts:
         if fact.key is None:
             unkeyed.append(fact)
-        elif fact.key not in latest or latest[fact.key].order() < fact.order():
+        elif fact.key not in latest or latest[fact.key].precedence() < fact.precedence():
             latest[fact.key] = fact
     kept = unkeyed + [fact for fact in latest.values() if fact.kind is not FactKind.VOID]
     return sorted(kept, key=Fact.order)
 
 
 def facts_in(facts: list[Fact] | tuple[Fact, ...], window: Window, tz: ZoneInfo) -> list[Fact]:
-    """The facts a period counts: those dated inside it, and standing facts as of its end.
+    """The facts a period counts: those dated inside it, the share of spanning facts that falls
+    inside it, and standing facts as of its end.
 
     A `void` is standing: it only ever empties a slot, and a slot's facts share its date unless the
     slot itself is standing, so a void dated before the period cannot remove a fact inside it
-    except by being that slot's latest word.
+    except by being that slot's last word.
     """
     dated: list[Fact] = []
     for fact in distinct(facts):
         day = fact.business_date(tz)
-        if (KINDS[fact.kind].standing and day <= window.ends_on) or window.includes(day):
+        if fact.until is not None:
+            share = _share_inside(Window(day, max(day, fact.until)), window)
+            if share:
+                dated.append(fact if share == 1 else replace(fact, value=_part(fact, share)))
+        elif (KINDS[fact.kind].standing and day <= window.ends_on) or window.includes(day):
             dated.append(fact)
     return resolve_slots(dated)
+
+
+def _share_inside(span: Window, window: Window) -> Decimal:
+    first = max(span.starts_on, window.starts_on)
+    last = min(span.ends_on, window.ends_on)
+    if last < first:
+        return Decimal(0)
+    return Decimal((last - first).days + 1) / Decimal((span.ends_on - span.starts_on).days + 1)
+
+
+def _part(fact: Fact, share: Decimal) -> Decimal:
+    """A spanning fact's value for the days inside the period, to the hundredth (money's unit)."""
+    return (fact.value * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
