@@ -13,8 +13,8 @@ from daybook_shared.kit.eventstore import NewEvent
 from daybook_shared.kit.ids import derived_id
 
 
-def stream_id(employee_id: str) -> str:
-    return f"crm-upkeep-{employee_id}"
+def stream_id(employee_id: str, as_of: date) -> str:
+    return f"crm-upkeep-{employee_id}-{as_of.isoformat()}"
 
 
 def stale_event_id(employee_id: str, as_of: date) -> UUID:
