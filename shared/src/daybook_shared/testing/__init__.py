@@ -1,0 +1,1 @@
+"""Pytest plugin and helpers for Daybook tests: see `daybook_shared.testing.plugin`."""
