@@ -74,7 +74,7 @@ def derive(day: AttendanceDay, context: DayContext, *, closed: bool) -> Derived:
         )
         desired["AbsenceRecorded"] = (absence, context.schedule.start_on(day.work_date))
     desired["AttendanceDayClosed"] = (
-        _summary(day, context, punches),
+        summarise(day, context),
         day_end(day.work_date, context.timezone),
     )
     return desired
@@ -145,10 +145,11 @@ def _early_departure(
     )
 
 
-def _summary(day: AttendanceDay, context: DayContext, punches: list[Punch]) -> AttendanceDayClosed:
-    """Worked time pairs each clock-in with the next clock-out; a repeated clock-in while in, or
-    clock-out while out (a double badge), adds nothing. An interval still open at the end of the
-    day counts nothing and is flagged for a correction."""
+def summarise(day: AttendanceDay, context: DayContext) -> AttendanceDayClosed:
+    """The day's summary as it stands. Worked time pairs each clock-in with the next clock-out; a
+    repeated clock-in while in, or clock-out while out (a double badge), adds nothing. An
+    interval still open at the end of the day counts nothing and is flagged for a correction."""
+    punches = day.active_punches()
     worked = timedelta()
     opened_at: datetime | None = None
     for punch in punches:

@@ -1,0 +1,17 @@
+"""The attendance service's settings (environment `DAYBOOK_<FIELD>`), on top of the kit's."""
+
+from __future__ import annotations
+
+from daybook_shared.runtime.settings import ServiceSettings
+from pydantic import Field
+
+
+class AttendanceSettings(ServiceSettings):
+    service_name: str = "attendance"
+    http_port: int = Field(default=8001, ge=1, le=65535)
+    day_close_interval_s: float = Field(
+        default=60.0, gt=0, description="How often the scheduled day close looks for ended days"
+    )
+    upload_max_punches: int = Field(
+        default=5000, ge=1, description="The most punches one device upload may carry"
+    )
