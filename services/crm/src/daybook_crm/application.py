@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -579,8 +579,8 @@ async def sweep_stale_records(
         """SELECT c.customer_id, c.owner_id, r.timezone, c.last_maintained_at
            FROM customers c JOIN roster r ON r.employee_id = c.owner_id AND r.active
            WHERE c.owner_id IN (SELECT owner_id FROM customers
-                                WHERE last_maintained_at < $1 - make_interval(days => $2))""",
-        now, policy.stale_after_days,
+                                WHERE last_maintained_at < $1)""",
+        now - timedelta(days=policy.stale_after_days),
     )
     records = [
         staleness.OwnedRecord(r["customer_id"], r["owner_id"], r["timezone"],
