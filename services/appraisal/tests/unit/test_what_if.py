@@ -3,10 +3,11 @@
 from decimal import Decimal
 
 from daybook_appraisal.domain.model import record_of
+from daybook_appraisal.domain.outcomes import appraise
 from daybook_appraisal.domain.policy import load_policy
 from daybook_appraisal.domain.whatif import what_if
 
-from .builders import NOV, TZ, default_policy, default_text
+from .builders import NOV, TZ, K, default_policy, default_text
 from .test_scoring import november_of_e1
 
 
@@ -47,3 +48,19 @@ def test_the_same_policy_changes_nothing():
     comparison = what_if(policy, policy, NOV, "E1", TZ, tuple(november_of_e1().facts),
                          record_of("E1", []))
     assert not comparison.changed
+
+
+def test_the_facts_an_appraisal_considered_reproduce_it():
+    # what a what-if re-reads after the close: the considered facts alone, not everything since
+    book = november_of_e1()
+    book.add(K.GIFT_ACCEPTED, NOV.window.starts_on, grade="minor")
+    book.add(K.DEAL_WON, NOV.window.ends_on.replace(month=12, day=3), "999.00", unit="CNY")
+    policy = default_policy().policy
+    first = appraise(policy, NOV, "E1", TZ, book.facts, record_of("E1", []).history())
+    considered_ids = {fact.event_id for fact in first.considered}
+    again = appraise(policy, NOV, "E1", TZ,
+                     [fact for fact in book.facts if fact.event_id in considered_ids],
+                     record_of("E1", []).history())
+    assert again.scorecard == first.scorecard
+    assert again.actions == first.actions
+    assert len(considered_ids) == len(book.facts) - 2  # December's deal and C2's old record

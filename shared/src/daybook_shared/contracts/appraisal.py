@@ -122,6 +122,9 @@ class AppraisalFinalized(AppraisalEvent):
     band: Slug
     components: tuple[ComponentResult, ...]
     ignored_event_ids: tuple[UUID, ...] = ()
+    considered_event_ids: tuple[UUID, ...] = ()
+    """Every event this appraisal read: the period's facts, the certifications behind promotion
+    and the conduct facts disciplined (the audit trail, and what a what-if re-reads)."""
     rule_ids: tuple[RuleId, ...] = ("R-B4.1", "R-A8")
 
 

@@ -331,6 +331,7 @@ def finalized_payload(appraisal: Appraisal, policy: Policy) -> AppraisalFinalize
         band=appraisal.band.id,
         components=tuple(component_result(c) for c in card.components),
         ignored_event_ids=tuple(dict.fromkeys(i.fact.event_id for i in card.ignored)),
+        considered_event_ids=tuple(dict.fromkeys(f.event_id for f in appraisal.considered)),
     )
 
 

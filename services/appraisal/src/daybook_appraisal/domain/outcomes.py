@@ -110,6 +110,10 @@ class Appraisal:
     reward: Reward | None
     promotion: Promotion | None
     actions: tuple[Action, ...]
+    considered: tuple[Fact, ...]
+    """The facts this appraisal read: the period's, the certifications its promotion check
+    counted and the conduct facts it disciplined. Appraising these again under the same policy
+    and record gives the same outcome (what a what-if relies on)."""
 
 
 def appraisal_id(period_id: str, employee_id: str) -> UUID:
@@ -147,7 +151,13 @@ def appraise(
     reward = _reward(policy, period, employee_id, band, promotion)
     actions = _discipline(policy, period, employee_id, tz, counted, everything, band, history,
                           this_id)
-    return Appraisal(this_id, employee_id, period, card, band, reward, promotion, actions)
+    cited = {event_id for action in actions for event_id in action.causing_event_ids}
+    certified = set(promotion.certification_event_ids) if promotion else set()
+    considered = distinct(counted + [
+        fact for fact in everything if fact.event_id in cited | certified
+    ])
+    return Appraisal(this_id, employee_id, period, card, band, reward, promotion, actions,
+                     tuple(considered))
 
 
 def _promotion(
