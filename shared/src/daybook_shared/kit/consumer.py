@@ -15,18 +15,23 @@ should be written order-insensitive (sums, counts, idempotent upserts) where rep
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
+import nats.errors
+import nats.js.errors
 import structlog
 from faststream import AckPolicy
-from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
+from faststream.nats import JStream, NatsBroker, PullSub
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import DeliverPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from daybook_shared.contracts import REGISTRY, Envelope, Event, EventRegistry, Namespace
@@ -57,12 +62,12 @@ class Projection(Protocol):
 @dataclass(frozen=True)
 class ConsumerSettings:
     batch_size: int = 100
-    batch_timeout: float = 0.1
     max_deliver: int = 5
     ack_wait: float = 30.0
     retry_delays: tuple[float, ...] = (0.5, 2.0, 5.0, 15.0, 30.0)
     # JetStream's own redelivery bound, high enough to outlast a database outage.
     server_max_deliver: int = 1000
+    fetch_timeout: float = 0.5
 
     def delay(self, deliveries: int) -> float:
         return self.retry_delays[min(deliveries, len(self.retry_delays)) - 1]
@@ -94,7 +99,7 @@ class ProjectionRunner:
 
     def __init__(
         self,
-        pool: asyncpg.Pool,
+        pool: asyncpg.Pool | None,
         projection: Projection,
         *,
         settings: ConsumerSettings = ConsumerSettings(),
@@ -327,50 +332,105 @@ class DeadLetters:
         return True
 
 
+@dataclass
+class DurableConsumer:
+    """One durable pull consumer on one stream, feeding a `ProjectionRunner` batch by batch.
+
+    The fetch loop is nats-py's own rather than FastStream's batch subscriber: with FastStream
+    0.7.8 a short batch timeout left a consumer stalled now and then (its loop re-fetches with
+    the remainder of the timeout, down to a few microseconds, and a pull request can be
+    orphaned). FastStream still describes the consumer in the AsyncAPI document.
+    """
+
+    runner: ProjectionRunner
+    stream: str
+    durable: str
+    filter_subject: str
+    settings: ConsumerSettings
+
+    def config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=JsAckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            filter_subject=self.filter_subject,
+            ack_wait=self.settings.ack_wait,
+            max_deliver=self.settings.server_max_deliver,
+            max_ack_pending=self.settings.batch_size * 10,
+            # No `backoff` on purpose: once set, the server follows it instead of the delay of a
+            # NAK after the first redelivery. Back-off is `retry_delays`, sent with each NAK.
+        )
+
+    async def run(self, js: JetStreamContext) -> None:
+        sub = await js.pull_subscribe(
+            self.filter_subject, durable=self.durable, stream=self.stream, config=self.config()
+        )
+        pause = 0.1
+        try:
+            while True:
+                try:
+                    messages = await sub.fetch(
+                        self.settings.batch_size, timeout=self.settings.fetch_timeout
+                    )
+                except nats.errors.TimeoutError:
+                    continue
+                except (
+                    nats.errors.ConnectionClosedError,
+                    nats.errors.NoServersError,
+                    nats.js.errors.ServiceUnavailableError,
+                ) as exc:
+                    log.warning("consumer.fetch_failed", durable=self.durable, error=repr(exc))
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 5.0)
+                    continue
+                pause = 0.1
+                await self.runner.handle_batch(messages)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+
 def attach_projection(
-    broker: NatsBroker,
-    pool: asyncpg.Pool,
+    broker: NatsBroker | None,
+    pool: asyncpg.Pool | None,
     projection: Projection,
     *,
     namespace: Namespace,
     settings: ConsumerSettings = ConsumerSettings(),
     registry: EventRegistry = REGISTRY,
     metrics: Any | None = None,
-) -> ProjectionRunner:
-    """Subscribe `projection` to each of its contexts' streams with a durable pull consumer."""
+) -> tuple[ProjectionRunner, list[DurableConsumer]]:
+    """The durable pull consumers (one per context stream) that feed `projection`.
+
+    `pool` may be set later (`runner.pool = ...`) before the consumers run. With a `broker`, each
+    consumer is also declared to FastStream so that the AsyncAPI document lists it.
+    """
     runner = ProjectionRunner(
         pool, projection, settings=settings, registry=registry, metrics=metrics
     )
-
-    async def raw(message: Any) -> Any:
-        return message.raw_message
-
+    consumers = []
     for context in projection.contexts:
-        durable = f"{projection.name}_{context}"
-        subscriber = broker.subscriber(
-            namespace.filter(context),
-            stream=JStream(name=namespace.stream_name(context), declare=False),
-            durable=durable,
-            pull_sub=PullSub(
-                batch_size=settings.batch_size, timeout=settings.batch_timeout, batch=True
-            ),
-            ack_policy=AckPolicy.MANUAL,
-            decoder=raw,
-            config=ConsumerConfig(
-                durable_name=durable,
-                ack_policy=JsAckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
-                ack_wait=settings.ack_wait,
-                max_deliver=settings.server_max_deliver,
-                max_ack_pending=settings.batch_size * 10,
-                backoff=[settings.ack_wait, settings.ack_wait * 2, settings.ack_wait * 4],
-            ),
-            title=f"{projection.name} <- {context}",
-            description=f"Projection {projection.name} consumes the {context} stream.",
+        consumer = DurableConsumer(
+            runner=runner,
+            stream=namespace.stream_name(context),
+            durable=f"{projection.name}_{context}",
+            filter_subject=namespace.filter(context),
+            settings=settings,
         )
+        consumers.append(consumer)
+        if broker is not None:
+            subscriber = broker.subscriber(
+                consumer.filter_subject,
+                stream=JStream(name=consumer.stream, declare=False),
+                durable=consumer.durable,
+                pull_sub=PullSub(batch_size=settings.batch_size, batch=True),
+                ack_policy=AckPolicy.MANUAL,
+                title=f"{projection.name} <- {context}",
+                description=f"Projection {projection.name} consumes the {context} stream.",
+            )
 
-        @subscriber
-        async def handle(messages: list[Any]) -> None:
-            await runner.handle_batch(messages)
+            @subscriber
+            async def described(messages: list[Envelope]) -> None:
+                """Documentation only: consumption runs in `DurableConsumer.run`."""
 
-    return runner
+    return runner, consumers
