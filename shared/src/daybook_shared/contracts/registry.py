@@ -36,6 +36,9 @@ class EventRegistry:
 
         return decorate
 
+    def has_upcaster(self, event_type: str, from_version: int) -> bool:
+        return (event_type, from_version) in self._upcasters
+
     def latest_version(self, event_type: str) -> int:
         versions = [v for (t, v) in self._models if t == event_type]
         if not versions:
