@@ -213,7 +213,7 @@ def _major_version(name: str) -> int:
 
 @dataclass(frozen=True)
 class Account:
-    """The unprivileged user that PostgreSQL runs as when we are root (it refuses to run as root)."""
+    """The unprivileged user PostgreSQL runs as when we are root (it refuses to run as root)."""
 
     name: str
     uid: int

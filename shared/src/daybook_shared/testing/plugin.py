@@ -28,7 +28,8 @@ from daybook_shared.testing.helpers import delete_namespace_streams
 MODE_VARIABLE = "DAYBOOK_INFRA"
 
 
-def _mode() -> Mode:
+def chosen_mode() -> Mode:
+    """The finder's mode for this run, from `DAYBOOK_INFRA` (default `auto`)."""
     mode = os.environ.get(MODE_VARIABLE, "auto")
     if mode not in MODES:
         raise pytest.UsageError(f"{MODE_VARIABLE} must be one of {', '.join(MODES)}, not {mode!r}")
@@ -38,7 +39,7 @@ def _mode() -> Mode:
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
     """The run's NATS and PostgreSQL, shared by every test."""
-    with find_or_start(_mode()) as found:
+    with find_or_start(chosen_mode()) as found:
         yield found
 
 
