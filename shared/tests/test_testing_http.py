@@ -1,0 +1,35 @@
+"""`serve_app`: an in-process client for an ASGI app, with the app's lifespan run."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from daybook_shared.testing.http import serve_app
+from fastapi import FastAPI, Request
+
+
+def _app_with_lifespan(events: list[str]) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, str]]:
+        events.append("started")
+        yield {"resource": "opened at start-up"}
+        events.append("stopped")
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/resource")
+    async def resource(request: Request) -> dict[str, str]:
+        return {"resource": request.state.resource, "host": request.url.hostname or ""}
+
+    return app
+
+
+async def test_serve_app_runs_start_up_before_requests_and_shut_down_after() -> None:
+    events: list[str] = []
+
+    async with serve_app(_app_with_lifespan(events)) as client:
+        assert events == ["started"]
+        response = await client.get("/resource")
+
+    assert response.status_code == 200
+    assert response.json() == {"resource": "opened at start-up", "host": "test"}
+    assert events == ["started", "stopped"]
