@@ -57,6 +57,7 @@ from daybook_attendance.domain.clocking import (
     RequestEarlyLeave,
     RequestLateArrival,
     decide_day,
+    decide_punch_batch,
 )
 from daybook_attendance.domain.day import (
     ApprovedLeave,
@@ -352,8 +353,8 @@ async def record_uploaded_punches(
     uow: UnitOfWork, actor: Actor, punches: Sequence[UploadedPunch]
 ) -> dict:
     """A device's bulk upload: all of it or nothing. Punches are applied in time order per day,
-    whatever the file's order; duplicates (within the file or of earlier uploads) are ignored;
-    any refused punch refuses the upload, naming every bad line."""
+    whatever the file's order, and each day is evaluated once; duplicates (within the file or of
+    earlier uploads) are ignored; any refused punch refuses the upload, naming every bad line."""
     for item in punches:
         ensure_may_punch_for(actor, item.punch.employee_id)
     await _lock(uow.conn, [p.punch.employee_id for p in punches])
@@ -371,32 +372,29 @@ async def record_uploaded_punches(
             continue
         by_day.setdefault((employee_id, command.work_date), []).append((item.line, command))
     answers: list[dict] = []
-    for (employee_id, work_date), commands in sorted(by_day.items()):
+    for (employee_id, work_date), lines in sorted(by_day.items()):
         employee = employees[employee_id]
         context = await _context(uow.conn, employee, work_date)
         stream = day_stream(employee_id, work_date)
         day = replay_day(employee_id, work_date, await uow.load(stream))
         existed = uow.version(stream) > 0
-        decided: list[DecidedEvent] = []
-        for line, command in commands:
-            try:
-                outcome = decide_day(command, day, context)
-            except DomainError as exc:
-                problems.append(f"line {line}: {exc.message}")
+        batch = decide_punch_batch([command for _, command in lines], day, context)
+        for position, (line, command) in enumerate(lines):
+            if position in batch.refused:
+                problems.append(f"line {line}: {batch.refused[position].message}")
                 continue
-            for event in outcome:
-                day = evolve_day(day, event)
-            decided += outcome
             answers.append(
                 {
                     "line": line,
                     "punch_id": str(command.punch_id),
                     "employee_id": employee_id,
                     "work_date": work_date.isoformat(),
-                    "status": "recorded" if outcome else "duplicate",
+                    "status": "duplicate" if position in batch.duplicates else "recorded",
                 }
             )
-        stored = await uow.append(stream, _new_events(decided))
+        stored = await uow.append(stream, _new_events(batch.events))
+        for event in stored:
+            day = evolve_day(day, event)
         await apply_own(uow.conn, stored)
         if stored or existed:
             await save_day(uow.conn, day, context, uow.meta.recorded_at)

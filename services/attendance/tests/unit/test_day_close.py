@@ -9,11 +9,13 @@ from daybook_attendance.domain.clocking import (
     CorrectDay,
     DecideRequest,
     PunchToAdd,
+    RecordPunch,
     ReevaluateDay,
     RequestEarlyLeave,
+    decide_punch_batch,
 )
 from daybook_attendance.domain.day import DERIVED_ORDER, ApprovedLeave, DayContext
-from daybook_attendance.domain.errors import DayNotOver
+from daybook_attendance.domain.errors import ClockOutBeforeClockIn, DayNotOver
 from daybook_attendance.domain.evaluation import derived_event_id
 from daybook_shared.contracts.attendance import AttendanceDayClosed
 
@@ -356,3 +358,29 @@ def test_a_consumer_dropping_withdrawn_facts_counts_what_the_day_has_in_force_in
     assert sorted(in_force.values()) == ["AttendanceDayClosed", "EarlyDepartureRecorded"]
     assert consumer_view(d.log) == in_force
     assert consumer_view(list(reversed(d.log))) == in_force
+
+
+def test_a_batch_uploaded_after_the_close_revises_the_day_once_in_time_order():
+    d = make_day()
+    close(d)
+
+    def punch(kind, at):
+        return RecordPunch("E1", d.day.work_date, uuid4(), kind, at, "web", utc(2026, 3, 3))
+
+    existing = punch("in", utc(2026, 3, 2, 0, 50))
+    d.run(existing)
+    batch = [
+        punch("out", utc(2026, 3, 2, 10, 0)),  # listed before its clock-in
+        existing,  # uploaded again
+        punch("out", utc(2026, 3, 2, 0, 30)),  # before any clock-in
+    ]
+    outcome = decide_punch_batch(batch, d.day, d.context)
+    assert outcome.duplicates == {1}
+    assert list(outcome.refused) == [2]
+    assert isinstance(outcome.refused[2], ClockOutBeforeClockIn)
+    assert types(outcome.events) == [
+        "ClockedOut",
+        "AttendanceFactWithdrawn",
+        "AttendanceDayClosed",
+    ]
+    assert outcome.events[-1].payload.worked_minutes == 550

@@ -6,6 +6,7 @@ punch, an approval after the punch, a correction or a changed context all compen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -23,6 +24,7 @@ from daybook_shared.contracts.attendance import (
     PunchSource,
     WithdrawalCause,
 )
+from daybook_shared.errors import DomainError
 from daybook_shared.kit.ids import derived_id
 
 from daybook_attendance.domain.day import (
@@ -199,11 +201,12 @@ def _ensure_clock_outs_follow_clock_ins(punches: list[Punch], timezone: str) -> 
             )
 
 
-def _record_punch(
+def _punch_event(
     command: RecordPunch, day: AttendanceDay, context: DayContext
-) -> list[DecidedEvent]:
+) -> DecidedEvent | None:
+    """The punch as an event, or None for a duplicate; refuses a punch that cannot be."""
     if day.has_punch(command.punch_id):
-        return []
+        return None
     at = utc(command.at)
     field = "device_time" if command.device_time is not None else "at"
     _ensure_on_day(at, day, context, field)
@@ -229,9 +232,52 @@ def _record_punch(
         device_time=command.device_time,
         received_at=command.received_at,
     )
-    return _then_reconcile(
-        day, context, [DecidedEvent(payload, at, command.punch_id)], "punch_recorded"
-    )
+    return DecidedEvent(payload, at, command.punch_id)
+
+
+def _record_punch(
+    command: RecordPunch, day: AttendanceDay, context: DayContext
+) -> list[DecidedEvent]:
+    punch = _punch_event(command, day, context)
+    return [] if punch is None else _then_reconcile(day, context, [punch], "punch_recorded")
+
+
+@dataclass(frozen=True)
+class PunchBatch:
+    """What a batch of punches on one day decided: the events, which punches were duplicates,
+    and the refused ones with the reason (by their position in the batch)."""
+
+    events: list[DecidedEvent]
+    duplicates: frozenset[int]
+    refused: dict[int, DomainError]
+
+
+def decide_punch_batch(
+    commands: Sequence[RecordPunch], day: AttendanceDay, context: DayContext
+) -> PunchBatch:
+    """A device's punches for one day, applied in time order whatever their order in the upload,
+    then evaluated once: a batch uploaded after the close revises the day's facts once, not once
+    per punch."""
+    order = sorted(range(len(commands)), key=lambda i: (utc(commands[i].at), i))
+    punches: list[DecidedEvent] = []
+    duplicates: set[int] = set()
+    refused: dict[int, DomainError] = {}
+    after = day
+    for position in order:
+        try:
+            punch = _punch_event(commands[position], after, context)
+        except DomainError as exc:
+            refused[position] = exc
+            continue
+        if punch is None:
+            duplicates.add(position)
+            continue
+        punches.append(punch)
+        after = evolve_day(after, punch)
+    if not punches:
+        return PunchBatch([], frozenset(duplicates), refused)
+    derived = reconcile(after, derive(after, context, closed=after.closed), "punch_recorded")
+    return PunchBatch([*punches, *derived], frozenset(duplicates), refused)
 
 
 def _scheduled(day: AttendanceDay, context: DayContext) -> WorkSchedule:

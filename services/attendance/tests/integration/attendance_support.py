@@ -1,0 +1,186 @@
+"""Helpers for the attendance integration tests: tokens, the roster, a handle on the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+import httpx
+from daybook_shared.contracts import Envelope, Namespace, Payload
+from daybook_shared.contracts.hr import EmployeeHired
+from daybook_shared.runtime.auth import mint_token
+from daybook_shared.runtime.clock import ManualClock
+from daybook_shared.runtime.settings import DEVELOPMENT_JWT_SECRET
+from daybook_shared.testing.helpers import eventually, stream_messages
+from nats.js import JetStreamContext
+
+# Sunday 1 March 2026, 20:00 in Shanghai; the server runs in UTC.
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+MONDAY = date(2026, 3, 2)
+
+# North team (Shanghai, UTC+8): supervisor S1 with E1 and E2. South team (New York, with
+# daylight saving from 8 March 2026): supervisor S2 with E3.
+ROSTER = [
+    EmployeeHired(
+        employee_id="S1",
+        display_name="Supervisor North",
+        team_id="north",
+        role="supervisor",
+        timezone="Asia/Shanghai",
+        hired_on=date(2025, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="E1",
+        display_name="Seller One",
+        team_id="north",
+        supervisor_id="S1",
+        timezone="Asia/Shanghai",
+        hired_on=date(2025, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="E2",
+        display_name="Seller Two",
+        team_id="north",
+        supervisor_id="S1",
+        timezone="Asia/Shanghai",
+        hired_on=date(2025, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="S2",
+        display_name="Supervisor South",
+        team_id="south",
+        role="supervisor",
+        timezone="America/New_York",
+        hired_on=date(2025, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="E3",
+        display_name="Seller Three",
+        team_id="south",
+        supervisor_id="S2",
+        timezone="America/New_York",
+        hired_on=date(2025, 1, 1),
+    ),
+]
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def token(role: str, subject: str, employee_id: str | None = None) -> dict[str, str]:
+    signed = mint_token(DEVELOPMENT_JWT_SECRET, role=role, subject=subject, employee_id=employee_id)
+    return {"Authorization": f"Bearer {signed}"}
+
+
+def as_employee(employee_id: str) -> dict[str, str]:
+    return token("employee", f"user-{employee_id}", employee_id)
+
+
+def as_supervisor(employee_id: str) -> dict[str, str]:
+    return token("supervisor", f"user-{employee_id}", employee_id)
+
+
+HR = token("hr", "hr-officer")
+DEVICE = token("integration", "gate-controller")
+
+
+@dataclass
+class Attendance:
+    """The running service and what a test needs around it."""
+
+    http: httpx.AsyncClient
+    clock: ManualClock
+    namespace: Namespace
+    js: JetStreamContext
+    db: asyncpg.Connection
+
+    async def publish_hr(self, payload: Payload, *, version: int = 1) -> None:
+        envelope = Envelope(
+            event_id=uuid4(),
+            event_type=payload.event_type,
+            schema_version=payload.schema_version,
+            stream_id=f"hr-{payload.partition_key()}",
+            stream_version=version,
+            occurred_at=self.clock.now(),
+            recorded_at=self.clock.now(),
+            producer="hr",
+            payload=payload.model_dump(mode="json"),
+        )
+        await self.js.publish(
+            self.namespace.subject_for(payload),
+            envelope.model_dump_json().encode(),
+            stream=self.namespace.stream_name("hr"),
+            headers={"Nats-Msg-Id": str(envelope.event_id)},
+        )
+
+    async def assign_schedule(
+        self, employee_id: str, *, effective_from: date = MONDAY, **hours: Any
+    ) -> dict[str, Any]:
+        body = {
+            "workdays": ["mon", "tue", "wed", "thu", "fri"],
+            "starts_at": "09:00",
+            "ends_at": "18:00",
+            "late_grace_minutes": 5,
+            "early_grace_minutes": 5,
+            "effective_from": effective_from.isoformat(),
+            **hours,
+        }
+        response = await self.http.post(
+            f"/employees/{employee_id}/schedules", json=body, headers=HR
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def at(self, moment: datetime) -> None:
+        self.clock.set(moment)
+
+    async def clock_in(self, employee_id: str, at: datetime) -> httpx.Response:
+        self.clock.set(at)
+        return await self.http.post(
+            f"/employees/{employee_id}/clock-in", headers=as_employee(employee_id)
+        )
+
+    async def clock_out(self, employee_id: str, at: datetime) -> httpx.Response:
+        self.clock.set(at)
+        return await self.http.post(
+            f"/employees/{employee_id}/clock-out", headers=as_employee(employee_id)
+        )
+
+    async def device_punch(
+        self, employee_id: str, kind: str, device_time: str, device_id: str = "GATE-1"
+    ) -> httpx.Response:
+        body = {
+            "employee_id": employee_id,
+            "kind": kind,
+            "device_id": device_id,
+            "device_time": device_time,
+        }
+        return await self.http.post("/punches", json=body, headers=DEVICE)
+
+    async def close(self, employee_id: str, work_date: date) -> httpx.Response:
+        return await self.http.post(f"/employees/{employee_id}/days/{work_date}/close", headers=HR)
+
+    async def day(self, employee_id: str, work_date: date) -> dict[str, Any]:
+        response = await self.http.get(f"/employees/{employee_id}/days/{work_date}", headers=HR)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def stored_count(self) -> int:
+        return await self.db.fetchval("SELECT count(*) FROM attendance.events")
+
+    async def published(self, *event_types: str) -> list[Envelope]:
+        """Attendance's events on JetStream (of `event_types`, if given), once the relay has
+        published everything stored so far."""
+        stored = await self.stored_count()
+
+        async def all_published() -> list[Envelope]:
+            messages = await stream_messages(self.js, self.namespace.stream_name("attendance"))
+            assert len(messages) == stored, f"{len(messages)} of {stored} published"
+            return [Envelope.model_validate_json(m.data) for m in messages]
+
+        envelopes = await eventually(all_published)
+        return [e for e in envelopes if not event_types or e.event_type in event_types]
