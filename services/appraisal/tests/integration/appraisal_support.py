@@ -100,6 +100,12 @@ def sales_goal(employee_id: str, amount: str, first: date = NOV_1, last: date = 
     )
 
 
+def training(employee_id: str, day: date, hours: str = "16") -> Payload:
+    return reporting.TrainingCompleted(entry_id=uuid4(), employee_id=employee_id, kind="training",
+                                       title="Negotiation workshop", hours=Decimal(hours),
+                                       completed_on=day)
+
+
 def deal_won(employee_id: str, amount: str) -> Payload:
     return crm.DealWon(deal_id=f"D{uuid4().hex[:8]}", customer_id="C1", employee_id=employee_id,
                        amount=Money(amount=Decimal(amount), currency="CNY"))
