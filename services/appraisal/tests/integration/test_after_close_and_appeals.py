@@ -27,7 +27,9 @@ async def close(appraisal: Appraisal, period_id: str) -> None:
     assert answer.status_code == 200, answer.text
 
 
-async def adequate_month_late_thrice(appraisal: Appraisal, employee_id: str, year: int, month: int) -> None:
+async def adequate_month_late_thrice(
+    appraisal: Appraisal, employee_id: str, year: int, month: int
+) -> None:
     """Three unexcused late arrivals in an otherwise adequate month (16 hours of training keep
     the band above poor: punctuality 30 + data upkeep 20 + development 20 = 70)."""
     sent = [await appraisal.publish(training(employee_id, date(year, month, 2)))] + [
@@ -36,7 +38,6 @@ async def adequate_month_late_thrice(appraisal: Appraisal, employee_id: str, yea
         for day in (3, 10, 17)
     ]
     await appraisal.consumed(*(e.event_id for e in sent))
-
 
 
 async def test_a_fact_after_the_close_changes_nothing_closed_and_a_late_breach_is_not_forgiven(
