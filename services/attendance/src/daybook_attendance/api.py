@@ -24,7 +24,7 @@ from daybook_shared.contracts.attendance import (
 )
 from daybook_shared.contracts.base import EmployeeId, ShortText, TeamId
 from daybook_shared.contracts.hr import TimeZoneName
-from daybook_shared.errors import Forbidden, InvalidCommand
+from daybook_shared.errors import Forbidden, InvalidCommand, NotFound
 from daybook_shared.runtime.auth import Principal, Role, require_roles
 from daybook_shared.runtime.service import Kit
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -185,7 +185,7 @@ async def _readable_entry(kit: Kit, principal: Principal, employee_id: str) -> R
     assert kit.pool is not None
     entry = await views.roster_entry(kit.pool, employee_id)
     if entry is None:
-        raise UnknownEmployee(f"unknown employee {employee_id!r}", field="employee_id")
+        raise NotFound(f"unknown employee {employee_id!r}", field="employee_id")
     ensure_may_read(actor_of(principal), entry)
     return entry
 
@@ -528,7 +528,7 @@ def build_router(*, upload_max_punches: int = 5000) -> APIRouter:
             work_date=work_date,
             correction_id=uuid4(),
             reason=body.reason,
-            corrected_by=principal.employee_id or principal.subject,
+            corrected_by=principal.employee_id or "hr",
             corrected_at=kit.clock.now(),
             add=tuple(PunchToAdd(p.kind, p.at) for p in body.add),
             void=body.void,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import uuid4
 
 import asyncpg
 import httpx
-from daybook_shared.contracts import Envelope, Namespace, Payload
-from daybook_shared.contracts.hr import EmployeeHired
+from daybook_shared.contracts import Envelope, Namespace
+from daybook_shared.contracts.hr import EmployeeHired, HrEvent
+from daybook_shared.roster import publish_hr_events
 from daybook_shared.runtime.auth import mint_token
 from daybook_shared.runtime.clock import ManualClock
 from daybook_shared.runtime.settings import DEVELOPMENT_JWT_SECRET
@@ -98,24 +98,8 @@ class Attendance:
     js: JetStreamContext
     db: asyncpg.Connection
 
-    async def publish_hr(self, payload: Payload, *, version: int = 1) -> None:
-        envelope = Envelope(
-            event_id=uuid4(),
-            event_type=payload.event_type,
-            schema_version=payload.schema_version,
-            stream_id=f"hr-{payload.partition_key()}",
-            stream_version=version,
-            occurred_at=self.clock.now(),
-            recorded_at=self.clock.now(),
-            producer="hr",
-            payload=payload.model_dump(mode="json"),
-        )
-        await self.js.publish(
-            self.namespace.subject_for(payload),
-            envelope.model_dump_json().encode(),
-            stream=self.namespace.stream_name("hr"),
-            headers={"Nats-Msg-Id": str(envelope.event_id)},
-        )
+    async def publish_hr(self, *payloads: HrEvent) -> None:
+        await publish_hr_events(self.js, self.namespace, payloads, recorded_at=self.clock.now())
 
     async def assign_schedule(
         self, employee_id: str, *, effective_from: date = MONDAY, **hours: Any

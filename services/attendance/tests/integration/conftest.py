@@ -47,8 +47,7 @@ async def attendance(
         db = await asyncpg.connect(database_url)
         try:
             service = Attendance(http, clock, namespace, js, db)
-            for hired in ROSTER:
-                await service.publish_hr(hired)
+            await service.publish_hr(*ROSTER)
 
             async def roster_known() -> None:
                 count = await db.fetchval("SELECT count(*) FROM attendance.roster")

@@ -207,3 +207,16 @@ async def test_people_punch_only_for_themselves_and_devices_for_anyone(attendanc
     by_hr = await attendance.http.post("/employees/E1/clock-in", headers=HR)
     assert by_hr.status_code == 201
     assert by_hr.json()["events"] == ["ClockedIn"]
+
+
+async def test_a_retried_web_punch_with_the_same_idempotency_key_records_once(attendance):
+    await attendance.assign_schedule("E1")
+    await attendance.at(utc(2026, 3, 2, 0, 58))
+    headers = {**as_employee("E1"), "Idempotency-Key": "tap-1"}
+    first = await attendance.http.post("/employees/E1/clock-in", headers=headers)
+    await attendance.at(utc(2026, 3, 2, 1, 30))  # the phone retries half an hour later
+    retried = await attendance.http.post("/employees/E1/clock-in", headers=headers)
+    assert (first.status_code, retried.status_code) == (201, 200)
+    assert retried.json() == first.json()
+    [punch] = await attendance.published("ClockedIn")
+    assert punch.payload["at"] == "2026-03-02T00:58:00Z"
