@@ -95,8 +95,9 @@ async def require_active_employee(
 ) -> RosterEntry:
     entry = await roster_entry(conn, employee_id)
     if entry is None or not entry.active:
-        raise InvalidCommand(f"{employee_id!r} is not an active employee on the roster",
-                             field=field)
+        raise InvalidCommand(
+            f"{employee_id!r} is not an active employee on the roster", field=field
+        )
     return entry
 
 
@@ -158,7 +159,11 @@ async def load_customer(uow: UnitOfWork, customer_id: str) -> customers.Customer
 
 
 async def _set_text(
-    conn: asyncpg.Connection, table: str, key: str, key_value: str, column: str,
+    conn: asyncpg.Connection,
+    table: str,
+    key: str,
+    key_value: str,
+    column: str,
     text: str | None,
 ) -> None:
     # Table and column names come from this module only, never from a request.
@@ -169,59 +174,85 @@ async def _set_text(
 # Customers (R-A5) ---------------------------------------------------------------------------
 
 
-async def register(
-    uow: UnitOfWork, command: customers.RegisterCustomer
-) -> list[Event]:
+async def register(uow: UnitOfWork, command: customers.RegisterCustomer) -> list[Event]:
     """Register and store the details beside the event (no access check: callers do it)."""
     state, _ = await load(uow, customers.stream_id(command.customer_id), customers.fold)
-    stored = await append(uow, customers.stream_id(command.customer_id),
-                          customers.decide(command, state))
+    stored = await append(
+        uow, customers.stream_id(command.customer_id), customers.decide(command, state)
+    )
     await uow.conn.execute(
         "UPDATE customers SET details = $2 WHERE customer_id = $1",
-        command.customer_id, customers.normalised(command.profile),
+        command.customer_id,
+        customers.normalised(command.profile),
     )
     return stored
 
 
-async def update(uow: UnitOfWork, customer_id: str, changes: Mapping[str, str | None],
-                 at: datetime, now: datetime, source: RecordSource = "manual") -> list[Event]:
+async def update(
+    uow: UnitOfWork,
+    customer_id: str,
+    changes: Mapping[str, str | None],
+    at: datetime,
+    now: datetime,
+    source: RecordSource = "manual",
+) -> list[Event]:
     state, _ = await load(uow, customers.stream_id(customer_id), customers.fold)
     customers.require_customer(state, customer_id)
-    current = await uow.conn.fetchval(
-        "SELECT details FROM customers WHERE customer_id = $1 FOR UPDATE", customer_id
-    ) or {}
+    current = (
+        await uow.conn.fetchval(
+            "SELECT details FROM customers WHERE customer_id = $1 FOR UPDATE", customer_id
+        )
+        or {}
+    )
     command = customers.UpdateCustomer(customer_id, changes, current, at, now, source)
     stored = await append(uow, customers.stream_id(customer_id), customers.decide(command, state))
     if stored:
         await uow.conn.execute(
             "UPDATE customers SET details = $2 WHERE customer_id = $1",
-            customer_id, customers.with_changes(current, changes),
+            customer_id,
+            customers.with_changes(current, changes),
         )
     return stored
 
 
 async def reassign(uow: UnitOfWork, command: customers.ReassignCustomer) -> list[Event]:
     state, _ = await load(uow, customers.stream_id(command.customer_id), customers.fold)
-    return await append(uow, customers.stream_id(command.customer_id),
-                        customers.decide(command, state))
+    return await append(
+        uow, customers.stream_id(command.customer_id), customers.decide(command, state)
+    )
 
 
 async def register_customer(
-    uow: UnitOfWork, caller: Caller, *, customer_id: str, owner_id: str,
-    profile: Mapping[str, str | None], at: datetime, now: datetime,
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    customer_id: str,
+    owner_id: str,
+    profile: Mapping[str, str | None],
+    at: datetime,
+    now: datetime,
 ) -> dict[str, Any]:
     await require_active_employee(uow.conn, owner_id, "owner_employee_id")
     await require_access(uow.conn, caller, owner_id, "register customers")
     stored = await register(
         uow, customers.RegisterCustomer(customer_id, owner_id, profile, at, now)
     )
-    return answer(stored, customer_id=customer_id, owner_employee_id=owner_id,
-                  completeness=first(stored, CustomerRegistered).completeness)
+    return answer(
+        stored,
+        customer_id=customer_id,
+        owner_employee_id=owner_id,
+        completeness=first(stored, CustomerRegistered).completeness,
+    )
 
 
 async def update_customer(
-    uow: UnitOfWork, caller: Caller, *, customer_id: str, changes: Mapping[str, str | None],
-    at: datetime, now: datetime,
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    customer_id: str,
+    changes: Mapping[str, str | None],
+    at: datetime,
+    now: datetime,
 ) -> dict[str, Any]:
     customer = await load_customer(uow, customer_id)
     await require_access(uow.conn, caller, customer.owner_id, "update customers")
@@ -233,7 +264,12 @@ async def update_customer(
 
 
 async def reassign_customer(
-    uow: UnitOfWork, caller: Caller, *, customer_id: str, new_owner_id: str, at: datetime,
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    customer_id: str,
+    new_owner_id: str,
+    at: datetime,
     now: datetime,
 ) -> dict[str, Any]:
     """Supervisors within their team, hr anywhere."""
@@ -242,16 +278,22 @@ async def reassign_customer(
     await require_access(uow.conn, caller, customer.owner_id, "reassign customers")
     await require_active_employee(uow.conn, new_owner_id, "new_owner_employee_id")
     await require_access(uow.conn, caller, new_owner_id, "assign customers")
-    stored = await reassign(
-        uow, customers.ReassignCustomer(customer_id, new_owner_id, at, now)
-    )
+    stored = await reassign(uow, customers.ReassignCustomer(customer_id, new_owner_id, at, now))
     return answer(stored, customer_id=customer_id, owner_employee_id=new_owner_id)
 
 
 async def log_interaction(
-    uow: UnitOfWork, caller: Caller, *, interaction_id: str, customer_id: str,
-    employee_id: str | None, channel: InteractionChannel, at: datetime, now: datetime,
-    duration_minutes: int | None, notes: str | None,
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    interaction_id: str,
+    customer_id: str,
+    employee_id: str | None,
+    channel: InteractionChannel,
+    at: datetime,
+    now: datetime,
+    duration_minutes: int | None,
+    notes: str | None,
 ) -> dict[str, Any]:
     customer = await load_customer(uow, customer_id)
     await require_access(uow.conn, caller, customer.owner_id, "log interactions")
@@ -259,8 +301,9 @@ async def log_interaction(
     await require_access(uow.conn, caller, who, "log interactions")
     stream = interactions.stream_id(interaction_id)
     _, existing = await load(uow, stream, list)
-    command = interactions.LogInteraction(interaction_id, customer_id, who, channel, at, now,
-                                          duration_minutes)
+    command = interactions.LogInteraction(
+        interaction_id, customer_id, who, channel, at, now, duration_minutes
+    )
     stored = await append(uow, stream, interactions.decide(command, customer, bool(existing)))
     await _set_text(uow.conn, "interactions", "interaction_id", interaction_id, "notes", notes)
     return answer(stored, interaction_id=interaction_id, employee_id=who)
@@ -270,16 +313,30 @@ async def log_interaction(
 
 
 async def receive(
-    uow: UnitOfWork, policy: CrmPolicy, *, inquiry_id: str, customer: customers.Customer,
-    employee_id: str, channel: InquiryChannel, received_at: datetime, now: datetime,
-    source: RecordSource = "manual", subject: str | None = None,
+    uow: UnitOfWork,
+    policy: CrmPolicy,
+    *,
+    inquiry_id: str,
+    customer: customers.Customer,
+    employee_id: str,
+    channel: InquiryChannel,
+    received_at: datetime,
+    now: datetime,
+    source: RecordSource = "manual",
+    subject: str | None = None,
 ) -> list[Event]:
     responsible = await require_active_employee(uow.conn, employee_id, "employee_id")
     stream = inquiries.stream_id(inquiry_id)
     state, _ = await load(uow, stream, inquiries.fold)
     command = inquiries.ReceiveInquiry(
-        inquiry_id, customer.customer_id, employee_id, _timezone(responsible, policy), channel,
-        received_at, now, source,
+        inquiry_id,
+        customer.customer_id,
+        employee_id,
+        _timezone(responsible, policy),
+        channel,
+        received_at,
+        now,
+        source,
     )
     stored = await append(uow, stream, inquiries.receive(command, state, customer, policy))
     await _set_text(uow.conn, "inquiries", "inquiry_id", inquiry_id, "subject", subject)
@@ -295,8 +352,16 @@ async def respond(
 
 
 async def receive_inquiry(
-    uow: UnitOfWork, caller: Caller, policy: CrmPolicy, *, inquiry_id: str, customer_id: str,
-    employee_id: str | None, channel: InquiryChannel, received_at: datetime, now: datetime,
+    uow: UnitOfWork,
+    caller: Caller,
+    policy: CrmPolicy,
+    *,
+    inquiry_id: str,
+    customer_id: str,
+    employee_id: str | None,
+    channel: InquiryChannel,
+    received_at: datetime,
+    now: datetime,
     subject: str | None,
 ) -> dict[str, Any]:
     customer = await load_customer(uow, customer_id)
@@ -304,28 +369,47 @@ async def receive_inquiry(
     responsible = employee_id or customer.owner_id
     await require_access(uow.conn, caller, responsible, "assign inquiries")
     stored = await receive(
-        uow, policy, inquiry_id=inquiry_id, customer=customer, employee_id=responsible,
-        channel=channel, received_at=received_at, now=now, subject=subject,
+        uow,
+        policy,
+        inquiry_id=inquiry_id,
+        customer=customer,
+        employee_id=responsible,
+        channel=channel,
+        received_at=received_at,
+        now=now,
+        subject=subject,
     )
     received = first(stored, InquiryReceived)
-    return answer(stored, inquiry_id=inquiry_id, employee_id=responsible,
-                  respond_by=received.respond_by.isoformat())
+    return answer(
+        stored,
+        inquiry_id=inquiry_id,
+        employee_id=responsible,
+        respond_by=received.respond_by.isoformat(),
+    )
 
 
 async def respond_to_inquiry(
-    uow: UnitOfWork, caller: Caller, policy: CrmPolicy, *, inquiry_id: str,
-    responded_at: datetime, now: datetime,
+    uow: UnitOfWork,
+    caller: Caller,
+    policy: CrmPolicy,
+    *,
+    inquiry_id: str,
+    responded_at: datetime,
+    now: datetime,
 ) -> dict[str, Any]:
     state, _ = await load(uow, inquiries.stream_id(inquiry_id), inquiries.fold)
     if state is not None:
         await require_access(uow.conn, caller, state.employee_id, "answer inquiries")
     stored = await respond(
-        uow, policy,
+        uow,
+        policy,
         inquiries.RespondToInquiry(inquiry_id, responded_at, now, caller.employee_id),
     )
     responded = first(stored, InquiryResponded)
     return answer(
-        stored, inquiry_id=inquiry_id, within_deadline=responded.within_deadline,
+        stored,
+        inquiry_id=inquiry_id,
+        within_deadline=responded.within_deadline,
         response_business_minutes=responded.response_business_minutes,
     )
 
@@ -334,9 +418,18 @@ async def respond_to_inquiry(
 
 
 async def file_complaint(
-    uow: UnitOfWork, caller: Caller, policy: CrmPolicy, *, complaint_id: str,
-    customer_id: str, employee_id: str | None, kind: ComplaintKind,
-    severity: ComplaintSeverity, filed_at: datetime, now: datetime, description: str | None,
+    uow: UnitOfWork,
+    caller: Caller,
+    policy: CrmPolicy,
+    *,
+    complaint_id: str,
+    customer_id: str,
+    employee_id: str | None,
+    kind: ComplaintKind,
+    severity: ComplaintSeverity,
+    filed_at: datetime,
+    now: datetime,
+    description: str | None,
 ) -> dict[str, Any]:
     customer = await load_customer(uow, customer_id)
     await require_access(uow.conn, caller, customer.owner_id, "file complaints")
@@ -346,29 +439,50 @@ async def file_complaint(
     stream = complaints.stream_id(complaint_id)
     state, _ = await load(uow, stream, complaints.fold)
     command = complaints.FileComplaint(
-        complaint_id, customer_id, responsible_id, _timezone(responsible, policy), kind,
-        severity, filed_at, now,
+        complaint_id,
+        customer_id,
+        responsible_id,
+        _timezone(responsible, policy),
+        kind,
+        severity,
+        filed_at,
+        now,
     )
     stored = await append(uow, stream, complaints.file(command, state, customer, policy))
-    await _set_text(uow.conn, "complaints", "complaint_id", complaint_id, "description",
-                    description)
-    return answer(stored, complaint_id=complaint_id, employee_id=responsible_id,
-                  resolve_by=first(stored, ComplaintFiled).resolve_by.isoformat())
+    await _set_text(
+        uow.conn, "complaints", "complaint_id", complaint_id, "description", description
+    )
+    return answer(
+        stored,
+        complaint_id=complaint_id,
+        employee_id=responsible_id,
+        resolve_by=first(stored, ComplaintFiled).resolve_by.isoformat(),
+    )
 
 
 async def resolve_complaint(
-    uow: UnitOfWork, caller: Caller, policy: CrmPolicy, *, complaint_id: str,
-    outcome: ComplaintOutcome, resolved_at: datetime, now: datetime,
+    uow: UnitOfWork,
+    caller: Caller,
+    policy: CrmPolicy,
+    *,
+    complaint_id: str,
+    outcome: ComplaintOutcome,
+    resolved_at: datetime,
+    now: datetime,
 ) -> dict[str, Any]:
     stream = complaints.stream_id(complaint_id)
     state, _ = await load(uow, stream, complaints.fold)
     if state is not None:
         await require_access(uow.conn, caller, state.employee_id, "resolve complaints")
-    command = complaints.ResolveComplaint(complaint_id, outcome, resolved_at, now,
-                                          caller.employee_id)
+    command = complaints.ResolveComplaint(
+        complaint_id, outcome, resolved_at, now, caller.employee_id
+    )
     stored = await append(uow, stream, complaints.resolve(command, state, policy))
-    return answer(stored, complaint_id=complaint_id,
-                  within_deadline=first(stored, ComplaintResolved).within_deadline)
+    return answer(
+        stored,
+        complaint_id=complaint_id,
+        within_deadline=first(stored, ComplaintResolved).within_deadline,
+    )
 
 
 # Deals (R-B1.1) -----------------------------------------------------------------------------
@@ -392,16 +506,25 @@ async def decide_on_deal(
 
 
 async def open_deal(
-    uow: UnitOfWork, caller: Caller, *, deal_id: str, customer_id: str,
-    employee_id: str | None, stage: DealStage, expected_amount: Money | None, at: datetime,
-    now: datetime, title: str | None,
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    deal_id: str,
+    customer_id: str,
+    employee_id: str | None,
+    stage: DealStage,
+    expected_amount: Money | None,
+    at: datetime,
+    now: datetime,
+    title: str | None,
 ) -> dict[str, Any]:
     customer = await load_customer(uow, customer_id)
     await require_access(uow.conn, caller, customer.owner_id, "open deals")
     owner = employee_id or customer.owner_id
     await require_access(uow.conn, caller, owner, "open deals")
     stored = await open_deal_for(
-        uow, customer,
+        uow,
+        customer,
         deals.OpenDeal(deal_id, customer_id, owner, stage, expected_amount, at, now),
     )
     await _set_text(uow.conn, "deals", "deal_id", deal_id, "title", title)
@@ -409,7 +532,9 @@ async def open_deal(
 
 
 async def act_on_deal(
-    uow: UnitOfWork, caller: Caller, deal_id: str,
+    uow: UnitOfWork,
+    caller: Caller,
+    deal_id: str,
     decide: Callable[[deals.Deal | None], list[NewEvent]],
 ) -> dict[str, Any]:
     state, _ = await load(uow, deals.stream_id(deal_id), deals.fold)
@@ -445,8 +570,16 @@ async def rate(
 
 
 async def rate_satisfaction(
-    uow: UnitOfWork, caller: Caller, *, rating_id: str, customer_id: str, rating: int,
-    served_by: str | None, at: datetime, now: datetime, comment: str | None,
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    rating_id: str,
+    customer_id: str,
+    rating: int,
+    served_by: str | None,
+    at: datetime,
+    now: datetime,
+    comment: str | None,
 ) -> dict[str, Any]:
     """A rating comes from the customer (a survey, an existing CRM), entered by a supervisor,
     hr or the integration role; never by the salesperson it rates."""
@@ -456,10 +589,10 @@ async def rate_satisfaction(
     if caller.role == "supervisor":
         await require_access(uow.conn, caller, rated, "record ratings")
         if rated == caller.employee_id:
-            raise Forbidden("a supervisor may not record a rating of themselves",
-                            field="served_by")
+            raise Forbidden("a supervisor may not record a rating of themselves", field="served_by")
     stored = await rate(
-        uow, customer,
+        uow,
+        customer,
         satisfaction.RateSatisfaction(rating_id, customer_id, rating, at, now, rated),
     )
     await _set_text(uow.conn, "ratings", "rating_id", rating_id, "comment", comment)
@@ -470,9 +603,19 @@ async def rate_satisfaction(
 
 
 async def declare_gift(
-    uow: UnitOfWork, caller: Caller, policy: CrmPolicy, *, declaration_id: str,
-    employee_id: str | None, customer_id: str | None, kind: GiftKind, decision: GiftDecision,
-    value: Money, at: datetime, now: datetime, description: str | None,
+    uow: UnitOfWork,
+    caller: Caller,
+    policy: CrmPolicy,
+    *,
+    declaration_id: str,
+    employee_id: str | None,
+    customer_id: str | None,
+    kind: GiftKind,
+    decision: GiftDecision,
+    value: Money,
+    at: datetime,
+    now: datetime,
+    description: str | None,
 ) -> dict[str, Any]:
     who = employee_id or caller.employee_id
     if who is None:
@@ -483,20 +626,31 @@ async def declare_gift(
         await load_customer(uow, customer_id)
     stream = conduct.gift_stream_id(declaration_id)
     _, existing = await load(uow, stream, list)
-    command = conduct.DeclareGift(declaration_id, who, kind, decision, value, at, now,
-                                  customer_id)
-    stored = await append(uow, stream, conduct.declare_gift(command, bool(existing),
-                                                            policy.gifts))
-    await _set_text(uow.conn, "gift_declarations", "declaration_id", declaration_id,
-                    "description", description)
-    return answer(stored, declaration_id=declaration_id, employee_id=who,
-                  severity=first(stored, GiftDeclared).severity)
+    command = conduct.DeclareGift(declaration_id, who, kind, decision, value, at, now, customer_id)
+    stored = await append(uow, stream, conduct.declare_gift(command, bool(existing), policy.gifts))
+    await _set_text(
+        uow.conn, "gift_declarations", "declaration_id", declaration_id, "description", description
+    )
+    return answer(
+        stored,
+        declaration_id=declaration_id,
+        employee_id=who,
+        severity=first(stored, GiftDeclared).severity,
+    )
 
 
 async def report_breach(
-    uow: UnitOfWork, caller: Caller, *, report_id: str, employee_id: str,
-    kind: ConductBreachKind, severity: ConductSeverity, occurred_on: date,
-    customer_id: str | None, now: datetime, description: str | None,
+    uow: UnitOfWork,
+    caller: Caller,
+    *,
+    report_id: str,
+    employee_id: str,
+    kind: ConductBreachKind,
+    severity: ConductSeverity,
+    occurred_on: date,
+    customer_id: str | None,
+    now: datetime,
+    description: str | None,
 ) -> dict[str, Any]:
     employee = await roster_entry(uow.conn, employee_id)
     if employee is None:
@@ -506,15 +660,20 @@ async def report_breach(
     stream = conduct.breach_stream_id(report_id)
     _, existing = await load(uow, stream, list)
     command = conduct.ReportConductBreach(
-        report_id=report_id, employee_id=employee_id, kind=kind, severity=severity,
-        reporter_id=caller.employee_id, reporter_role=caller.role,
-        supervisor_of_employee=employee.supervisor_id, occurred_on=occurred_on,
-        today=now.astimezone(ZoneInfo(employee.timezone)).date(), at=now,
+        report_id=report_id,
+        employee_id=employee_id,
+        kind=kind,
+        severity=severity,
+        reporter_id=caller.employee_id,
+        reporter_role=caller.role,
+        supervisor_of_employee=employee.supervisor_id,
+        occurred_on=occurred_on,
+        today=now.astimezone(ZoneInfo(employee.timezone)).date(),
+        at=now,
         customer_id=customer_id,
     )
     stored = await append(uow, stream, conduct.report_breach(command, bool(existing)))
-    await _set_text(uow.conn, "conduct_reports", "report_id", report_id, "description",
-                    description)
+    await _set_text(uow.conn, "conduct_reports", "report_id", report_id, "description", description)
     return answer(stored, report_id=report_id, employee_id=employee_id)
 
 
@@ -535,12 +694,18 @@ async def sweep_overdue(
     """Record every inquiry and complaint whose deadline has passed unanswered (R-A4, R-B3.3)."""
     assert kit.pool is not None
     recorded = {"inquiries": 0, "complaints": 0}
-    inquiry_ids = [r["inquiry_id"] for r in await kit.pool.fetch(
-        """SELECT inquiry_id FROM inquiries
+    inquiry_ids = [
+        r["inquiry_id"]
+        for r in await kit.pool.fetch(
+            """SELECT inquiry_id FROM inquiries
            WHERE responded_at IS NULL AND NOT overdue_recorded AND respond_by < $1
-           ORDER BY respond_by LIMIT $2""", now, batch,
-    )]
+           ORDER BY respond_by LIMIT $2""",
+            now,
+            batch,
+        )
+    ]
     for inquiry_id in inquiry_ids:
+
         async def record_inquiry(uow: UnitOfWork, inquiry_id: str = inquiry_id) -> int:
             stream = inquiries.stream_id(inquiry_id)
             state, _ = await load(uow, stream, inquiries.fold)
@@ -549,12 +714,18 @@ async def sweep_overdue(
 
         outcome = await kit.execute("RecordInquiryOverdue", record_inquiry, principal=principal)
         recorded["inquiries"] += outcome.response
-    complaint_ids = [r["complaint_id"] for r in await kit.pool.fetch(
-        """SELECT complaint_id FROM complaints
+    complaint_ids = [
+        r["complaint_id"]
+        for r in await kit.pool.fetch(
+            """SELECT complaint_id FROM complaints
            WHERE resolved_at IS NULL AND NOT overdue_recorded AND resolve_by < $1
-           ORDER BY resolve_by LIMIT $2""", now, batch,
-    )]
+           ORDER BY resolve_by LIMIT $2""",
+            now,
+            batch,
+        )
+    ]
     for complaint_id in complaint_ids:
+
         async def record_complaint(uow: UnitOfWork, complaint_id: str = complaint_id) -> int:
             stream = complaints.stream_id(complaint_id)
             state, _ = await load(uow, stream, complaints.fold)
@@ -563,8 +734,7 @@ async def sweep_overdue(
             )
             return len(await _append_derived(uow, stream, new))
 
-        outcome = await kit.execute("RecordComplaintOverdue", record_complaint,
-                                    principal=principal)
+        outcome = await kit.execute("RecordComplaintOverdue", record_complaint, principal=principal)
         recorded["complaints"] += outcome.response
     return recorded
 
@@ -583,8 +753,9 @@ async def sweep_stale_records(
         now - timedelta(days=policy.stale_after_days),
     )
     records = [
-        staleness.OwnedRecord(r["customer_id"], r["owner_id"], r["timezone"],
-                              r["last_maintained_at"])
+        staleness.OwnedRecord(
+            r["customer_id"], r["owner_id"], r["timezone"], r["last_maintained_at"]
+        )
         for r in rows
     ]
     recorded = 0
@@ -593,8 +764,7 @@ async def sweep_stale_records(
         assert isinstance(stale, CustomerRecordsStale)
         stream = staleness.stream_id(stale.employee_id, stale.as_of)
 
-        async def record(uow: UnitOfWork, stream: str = stream,
-                         finding: NewEvent = finding) -> int:
+        async def record(uow: UnitOfWork, stream: str = stream, finding: NewEvent = finding) -> int:
             await uow.load(stream)
             return len(await _append_derived(uow, stream, [finding]))
 

@@ -34,10 +34,16 @@ def build_app(settings: CrmSettings | None = None, *, clock: Clock | None = None
     jobs = []
     if settings.run_scheduler:
         jobs = [
-            every(timedelta(seconds=settings.overdue_sweep_interval_s), overdue_sweep,
-                  name="crm-overdue-sweep"),
-            every(timedelta(seconds=settings.stale_sweep_interval_s), stale_sweep,
-                  name="crm-stale-sweep"),
+            every(
+                timedelta(seconds=settings.overdue_sweep_interval_s),
+                overdue_sweep,
+                name="crm-overdue-sweep",
+            ),
+            every(
+                timedelta(seconds=settings.stale_sweep_interval_s),
+                stale_sweep,
+                name="crm-stale-sweep",
+            ),
         ]
     spec = ServiceSpec(
         name="crm",

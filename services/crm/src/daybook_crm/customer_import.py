@@ -67,16 +67,17 @@ def parse_customer_csv(text: str) -> ParsedImport:
             break
         except csv.Error as exc:
             # The reader cannot find the next row boundary reliably after this.
-            parsed.problems.append(RowProblem(
-                row_line, None, f"unreadable CSV ({exc}); the rows after it were not read"
-            ))
+            parsed.problems.append(
+                RowProblem(
+                    row_line, None, f"unreadable CSV ({exc}); the rows after it were not read"
+                )
+            )
             break
         if not any(value.strip() for value in values):
             continue
         rows_read += 1
         if rows_read > MAX_ROWS:
-            raise InvalidCommand(f"the file has more than {MAX_ROWS} rows; split it",
-                                 field="file")
+            raise InvalidCommand(f"the file has more than {MAX_ROWS} rows; split it", field="file")
         _read_row(row_line, header, values, parsed, first_line_of)
     if not parsed.rows and not parsed.problems:
         raise InvalidCommand("the file has a header but no rows", field="file")
@@ -104,8 +105,7 @@ def _read_header(reader: csv.Reader) -> list[str]:  # type: ignore[name-defined]
         raise InvalidCommand(f"line 1: column {repeated[0]!r} appears twice", field="header")
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
-        raise InvalidCommand(f"line 1: required column {missing[0]!r} is missing",
-                             field="header")
+        raise InvalidCommand(f"line 1: required column {missing[0]!r} is missing", field="header")
     return header
 
 
@@ -117,9 +117,9 @@ def _read_row(
     first_line_of: dict[str, int],
 ) -> None:
     if len(values) != len(header):
-        parsed.problems.append(RowProblem(
-            line, None, f"the row has {len(values)} fields, the header {len(header)}"
-        ))
+        parsed.problems.append(
+            RowProblem(line, None, f"the row has {len(values)} fields, the header {len(header)}")
+        )
         return
     cells = {name: value.strip() for name, value in zip(header, values, strict=True)}
     problems: list[RowProblem] = []
@@ -128,21 +128,29 @@ def _read_row(
     if not external_id:
         problems.append(RowProblem(line, "external_id", "external_id is required"))
     elif len(external_id) > _EXTERNAL_ID_MAX:
-        problems.append(RowProblem(
-            line, "external_id", f"external_id is longer than {_EXTERNAL_ID_MAX} characters"
-        ))
+        problems.append(
+            RowProblem(
+                line, "external_id", f"external_id is longer than {_EXTERNAL_ID_MAX} characters"
+            )
+        )
     elif external_id in first_line_of:
-        problems.append(RowProblem(
-            line, "external_id",
-            f"external_id {external_id!r} already appears on line {first_line_of[external_id]}",
-        ))
+        problems.append(
+            RowProblem(
+                line,
+                "external_id",
+                f"external_id {external_id!r} already appears on line {first_line_of[external_id]}",
+            )
+        )
     if not owner_id:
         problems.append(RowProblem(line, "owner_employee_id", "owner_employee_id is required"))
     elif not _EMPLOYEE_ID.match(owner_id):
-        problems.append(RowProblem(
-            line, "owner_employee_id",
-            "owner_employee_id must be letters, digits, '-' or '_' (at most 64)",
-        ))
+        problems.append(
+            RowProblem(
+                line,
+                "owner_employee_id",
+                "owner_employee_id must be letters, digits, '-' or '_' (at most 64)",
+            )
+        )
     profile = normalised(cells)
     problems.extend(RowProblem(line, name, message) for name, message in profile_problems(profile))
     if external_id and external_id not in first_line_of:

@@ -34,8 +34,7 @@ from daybook_crm.domain.customers import PROFILE_FIELDS
 from daybook_crm.domain.policy import CrmPolicy
 
 SourceName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=200)]
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ProfileValue = Annotated[str, StringConstraints(max_length=200)] | None
 ChangeKind = Literal["customer", "inquiry", "deal", "rating"]
 IMPORT_VERSION = 0
@@ -146,32 +145,44 @@ async def claim_ref(conn: asyncpg.Connection, source: str, kind: str, external_i
         """INSERT INTO external_refs (source, kind, external_id, internal_id, version, applied_at)
            VALUES ($1, $2, $3, $4, -1, now())
            ON CONFLICT (source, kind, external_id) DO NOTHING RETURNING true""",
-        source, kind, external_id, internal_id(source, kind, external_id),
+        source,
+        kind,
+        external_id,
+        internal_id(source, kind, external_id),
     )
     row = await conn.fetchrow(
         """SELECT internal_id, version FROM external_refs
            WHERE source = $1 AND kind = $2 AND external_id = $3 FOR UPDATE""",
-        source, kind, external_id,
+        source,
+        kind,
+        external_id,
     )
     assert row is not None
     return Ref(row["internal_id"], row["version"], bool(created))
 
 
-async def _set_version(conn: asyncpg.Connection, source: str, kind: str, external_id: str,
-                       version: int, now: datetime) -> None:
+async def _set_version(
+    conn: asyncpg.Connection, source: str, kind: str, external_id: str, version: int, now: datetime
+) -> None:
     await conn.execute(
         """UPDATE external_refs SET version = $4, applied_at = $5
            WHERE source = $1 AND kind = $2 AND external_id = $3""",
-        source, kind, external_id, version, now,
+        source,
+        kind,
+        external_id,
+        version,
+        now,
     )
 
 
-async def _customer_of(uow: UnitOfWork, source: str, customer_external_id: str
-                       ) -> customers.Customer:
+async def _customer_of(
+    uow: UnitOfWork, source: str, customer_external_id: str
+) -> customers.Customer:
     customer_id = await uow.conn.fetchval(
         """SELECT internal_id FROM external_refs
            WHERE source = $1 AND kind = 'customer' AND external_id = $2 AND version >= 0""",
-        source, customer_external_id,
+        source,
+        customer_external_id,
     )
     if customer_id is None:
         raise InvalidCommand(
@@ -182,47 +193,66 @@ async def _customer_of(uow: UnitOfWork, source: str, customer_external_id: str
 
 
 async def apply_change(
-    uow: UnitOfWork, change: CustomerChange | InquiryChange | DealChange | RatingChange,
-    policy: CrmPolicy, now: datetime,
+    uow: UnitOfWork,
+    change: CustomerChange | InquiryChange | DealChange | RatingChange,
+    policy: CrmPolicy,
+    now: datetime,
 ) -> dict[str, Any]:
     """Apply one outside change if its version is newer than the one applied (else ignore)."""
     ref = await claim_ref(uow.conn, change.source, change.kind, change.external_id)
-    base = {"kind": change.kind, "external_id": change.external_id, "version": change.version,
-            "id": ref.internal_id}
+    base = {
+        "kind": change.kind,
+        "external_id": change.external_id,
+        "version": change.version,
+        "id": ref.internal_id,
+    }
     if change.version <= ref.version:
-        return {**base, "status": "ignored", "applied_version": ref.version, "recorded": [],
-                "reason": f"version {change.version} is not newer than {ref.version}"}
+        return {
+            **base,
+            "status": "ignored",
+            "applied_version": ref.version,
+            "recorded": [],
+            "reason": f"version {change.version} is not newer than {ref.version}",
+        }
     match change:
         case CustomerChange():
-            stored = await _apply_customer(uow, ref.internal_id, change.data, change.occurred_at,
-                                           now, "webhook")
+            stored = await _apply_customer(
+                uow, ref.internal_id, change.data, change.occurred_at, now, "webhook"
+            )
         case InquiryChange():
             stored = await _apply_inquiry(uow, ref.internal_id, change, policy, now)
         case DealChange():
             stored = await _apply_deal(uow, ref.internal_id, change, now)
         case RatingChange():
             stored = await _apply_rating(uow, ref.internal_id, change, now)
-    await _set_version(uow.conn, change.source, change.kind, change.external_id,
-                       change.version, now)
+    await _set_version(
+        uow.conn, change.source, change.kind, change.external_id, change.version, now
+    )
     return {**base, "status": "applied", "recorded": stored}
 
 
 async def _apply_customer(
-    uow: UnitOfWork, customer_id: str, data: CustomerData, at: datetime, now: datetime,
+    uow: UnitOfWork,
+    customer_id: str,
+    data: CustomerData,
+    at: datetime,
+    now: datetime,
     source: Literal["webhook", "import"],
 ) -> list[str]:
-    await app.require_active_employee(uow.conn, data.owner_employee_id,
-                                      "data.owner_employee_id")
+    await app.require_active_employee(uow.conn, data.owner_employee_id, "data.owner_employee_id")
     state, _ = await app.load(uow, customers.stream_id(customer_id), customers.fold)
     if state is None:
-        stored = await app.register(uow, customers.RegisterCustomer(
-            customer_id, data.owner_employee_id, data.profile(), at, now, source
-        ))
+        stored = await app.register(
+            uow,
+            customers.RegisterCustomer(
+                customer_id, data.owner_employee_id, data.profile(), at, now, source
+            ),
+        )
         return [e.event_type for e in stored]
     updated = await app.update(uow, customer_id, data.profile(), at, now, source)
-    reassigned = await app.reassign(uow, customers.ReassignCustomer(
-        customer_id, data.owner_employee_id, at, now, source
-    ))
+    reassigned = await app.reassign(
+        uow, customers.ReassignCustomer(customer_id, data.owner_employee_id, at, now, source)
+    )
     return [e.event_type for e in [*updated, *reassigned]]
 
 
@@ -235,9 +265,15 @@ async def _apply_inquiry(
     if state is None:
         customer = await _customer_of(uow, change.source, data.customer_external_id)
         stored = await app.receive(
-            uow, policy, inquiry_id=inquiry_id, customer=customer,
-            employee_id=data.employee_id or customer.owner_id, channel=data.channel,
-            received_at=data.received_at, now=now, source="webhook",
+            uow,
+            policy,
+            inquiry_id=inquiry_id,
+            customer=customer,
+            employee_id=data.employee_id or customer.owner_id,
+            channel=data.channel,
+            received_at=data.received_at,
+            now=now,
+            source="webhook",
         )
         recorded += [e.event_type for e in stored]
         state = inquiries.fold(e.payload for e in stored)
@@ -252,30 +288,42 @@ async def _apply_inquiry(
 async def _apply_deal(
     uow: UnitOfWork, deal_id: str, change: DealChange, now: datetime
 ) -> list[str]:
+    """Open the deal when first seen (at its stage, or as a lead when it arrives closed), then
+    move it to the stage the outside system reports."""
     data, at = change.data, change.occurred_at
     state, _ = await app.load(uow, deals.stream_id(deal_id), deals.fold)
     recorded: list[str] = []
-    if state is None:
-        customer = await _customer_of(uow, change.source, data.customer_external_id)
-        opening_stage: DealStage = data.stage if data.stage not in {"won", "lost"} else "lead"
-        stored = await app.open_deal_for(uow, customer, deals.OpenDeal(
-            deal_id, customer.customer_id, data.owner_employee_id or customer.owner_id,
-            opening_stage, data.expected_amount, at, now, "webhook",
-        ))
-        recorded += [e.event_type for e in stored]
-        if data.stage not in {"won", "lost"}:
-            return recorded
     match data.stage:
         case "won":
             assert data.amount is not None
             decide = app.win(deals.WinDeal(deal_id, data.amount, at, now))
+            opening_stage: DealStage = "lead"
         case "lost":
             assert data.lost_reason is not None
             decide = app.lose(deals.LoseDeal(deal_id, data.lost_reason, at, now))
+            opening_stage = "lead"
         case stage:
             decide = app.change_stage(
                 deals.ChangeDealStage(deal_id, stage, at, now, data.expected_amount)
             )
+            opening_stage = stage
+    if state is None:
+        customer = await _customer_of(uow, change.source, data.customer_external_id)
+        stored = await app.open_deal_for(
+            uow,
+            customer,
+            deals.OpenDeal(
+                deal_id,
+                customer.customer_id,
+                data.owner_employee_id or customer.owner_id,
+                opening_stage,
+                data.expected_amount,
+                at,
+                now,
+                "webhook",
+            ),
+        )
+        recorded += [e.event_type for e in stored]
     stored = await app.decide_on_deal(uow, deal_id, decide)
     return recorded + [e.event_type for e in stored]
 
@@ -289,10 +337,19 @@ async def _apply_rating(
         return []
     data = change.data
     customer = await _customer_of(uow, change.source, data.customer_external_id)
-    stored = await app.rate(uow, customer, satisfaction.RateSatisfaction(
-        rating_id, customer.customer_id, data.rating, change.occurred_at, now,
-        data.served_by or customer.owner_id, "webhook",
-    ))
+    stored = await app.rate(
+        uow,
+        customer,
+        satisfaction.RateSatisfaction(
+            rating_id,
+            customer.customer_id,
+            data.rating,
+            change.occurred_at,
+            now,
+            data.served_by or customer.owner_id,
+            "webhook",
+        ),
+    )
     return [e.event_type for e in stored]
 
 
@@ -305,8 +362,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
 
-    def as_dict(self, rows: int, skipped: list[dict[str, Any]],
-                rejected: list[RowProblem]) -> dict[str, Any]:
+    def as_dict(
+        self, rows: int, skipped: list[dict[str, Any]], rejected: list[RowProblem]
+    ) -> dict[str, Any]:
         return {
             "rows": rows,
             "registered": self.registered,
@@ -328,16 +386,24 @@ async def owner_problems(conn: asyncpg.Connection, rows: list[ImportRow]) -> lis
         )
     }
     return [
-        RowProblem(row.line, "owner_employee_id",
-                   f"{row.owner_id!r} is not an active employee on the roster")
+        RowProblem(
+            row.line,
+            "owner_employee_id",
+            f"{row.owner_id!r} is not an active employee on the roster",
+        )
         for row in rows
         if row.owner_id not in active
     ]
 
 
 async def import_customers(
-    uow: UnitOfWork, source: str, rows: list[ImportRow], problems: list[RowProblem],
-    now: datetime, *, all_or_nothing: bool,
+    uow: UnitOfWork,
+    source: str,
+    rows: list[ImportRow],
+    problems: list[RowProblem],
+    now: datetime,
+    *,
+    all_or_nothing: bool,
 ) -> dict[str, Any]:
     """Register or update every good row; bad rows are reported by line.
 
@@ -345,8 +411,7 @@ async def import_customers(
     `all_or_nothing`, any bad row refuses the whole file (`ImportRefused`) and nothing is stored.
     A record a webhook has already updated (version above 0) is skipped, not overwritten.
     """
-    rejected = sorted([*problems, *await owner_problems(uow.conn, rows)],
-                      key=lambda p: p.line)
+    rejected = sorted([*problems, *await owner_problems(uow.conn, rows)], key=lambda p: p.line)
     if rejected and all_or_nothing:
         raise ImportRefused(len(rows) + len({p.line for p in problems}), rejected)
     bad_lines = {p.line for p in rejected}
@@ -357,8 +422,13 @@ async def import_customers(
             continue
         ref = await claim_ref(uow.conn, source, "customer", row.external_id)
         if ref.version > IMPORT_VERSION:
-            skipped.append({"line": row.line, "external_id": row.external_id,
-                            "reason": f"already updated by the webhook (version {ref.version})"})
+            skipped.append(
+                {
+                    "line": row.line,
+                    "external_id": row.external_id,
+                    "reason": f"already updated by the webhook (version {ref.version})",
+                }
+            )
             continue
         data = CustomerData(owner_employee_id=row.owner_id, **row.profile)
         recorded = await _apply_customer(uow, ref.internal_id, data, now, now, "import")

@@ -37,8 +37,8 @@ class RosterProjection:
     roll the roster back.
     """
 
-    name = "crm_roster_v1"
-    contexts = ("hr",)
+    name: str = "crm_roster_v1"
+    contexts: Sequence[str] = ("hr",)
 
     async def apply(self, conn: asyncpg.Connection, event: Event) -> None:
         payload = event.payload
@@ -55,8 +55,13 @@ class RosterProjection:
                            as_of = EXCLUDED.as_of, as_of_version = EXCLUDED.as_of_version
                        WHERE (roster.as_of, roster.as_of_version) < (EXCLUDED.as_of,
                                                                      EXCLUDED.as_of_version)""",
-                    payload.employee_id, payload.team_id, payload.supervisor_id, payload.role,
-                    payload.timezone, at, version,
+                    payload.employee_id,
+                    payload.team_id,
+                    payload.supervisor_id,
+                    payload.role,
+                    payload.timezone,
+                    at,
+                    version,
                 )
             case EmployeeTransferred():
                 await conn.execute(
@@ -64,14 +69,21 @@ class RosterProjection:
                               role = coalesce($4, role), timezone = coalesce($5, timezone),
                               as_of = $6, as_of_version = $7
                        WHERE employee_id = $1 AND (as_of, as_of_version) < ($6, $7)""",
-                    payload.employee_id, payload.team_id, payload.supervisor_id, payload.role,
-                    payload.timezone, at, version,
+                    payload.employee_id,
+                    payload.team_id,
+                    payload.supervisor_id,
+                    payload.role,
+                    payload.timezone,
+                    at,
+                    version,
                 )
             case EmployeeLeft():
                 await conn.execute(
                     """UPDATE roster SET active = false, as_of = $2, as_of_version = $3
                        WHERE employee_id = $1 AND (as_of, as_of_version) < ($2, $3)""",
-                    payload.employee_id, at, version,
+                    payload.employee_id,
+                    at,
+                    version,
                 )
 
 
@@ -93,21 +105,29 @@ async def _apply_own(conn: asyncpg.Connection, event: Event) -> None:
                    ON CONFLICT (customer_id) DO UPDATE SET owner_id = EXCLUDED.owner_id,
                        completeness = EXCLUDED.completeness, source = EXCLUDED.source,
                        registered_at = EXCLUDED.registered_at""",
-                p.customer_id, p.employee_id, p.completeness, p.source, at,
+                p.customer_id,
+                p.employee_id,
+                p.completeness,
+                p.source,
+                at,
             )
         case CustomerRecordUpdated():
             await conn.execute(
                 """UPDATE customers SET completeness = $2,
                           last_maintained_at = greatest(last_maintained_at, $3)
                    WHERE customer_id = $1""",
-                p.customer_id, p.completeness, at,
+                p.customer_id,
+                p.completeness,
+                at,
             )
         case CustomerReassigned():
             await conn.execute(
                 """UPDATE customers SET owner_id = $2,
                           last_maintained_at = greatest(last_maintained_at, $3)
                    WHERE customer_id = $1""",
-                p.customer_id, p.employee_id, at,
+                p.customer_id,
+                p.employee_id,
+                at,
             )
         case InteractionLogged():
             await conn.execute(
@@ -115,13 +135,18 @@ async def _apply_own(conn: asyncpg.Connection, event: Event) -> None:
                                              occurred_at, duration_minutes)
                    VALUES ($1, $2, $3, $4, $5, $6)
                    ON CONFLICT (interaction_id) DO NOTHING""",
-                p.interaction_id, p.customer_id, p.employee_id, p.channel, at,
+                p.interaction_id,
+                p.customer_id,
+                p.employee_id,
+                p.channel,
+                at,
                 p.duration_minutes,
             )
             await conn.execute(
                 """UPDATE customers SET last_maintained_at = greatest(last_maintained_at, $2)
                    WHERE customer_id = $1""",
-                p.customer_id, at,
+                p.customer_id,
+                at,
             )
         case InquiryReceived():
             await conn.execute(
@@ -131,14 +156,20 @@ async def _apply_own(conn: asyncpg.Connection, event: Event) -> None:
                    ON CONFLICT (inquiry_id) DO UPDATE SET customer_id = EXCLUDED.customer_id,
                        employee_id = EXCLUDED.employee_id, channel = EXCLUDED.channel,
                        received_at = EXCLUDED.received_at, respond_by = EXCLUDED.respond_by""",
-                p.inquiry_id, p.customer_id, p.employee_id, p.channel, p.received_at,
+                p.inquiry_id,
+                p.customer_id,
+                p.employee_id,
+                p.channel,
+                p.received_at,
                 p.respond_by,
             )
         case InquiryResponded():
             await conn.execute(
                 """UPDATE inquiries SET responded_at = $2, within_deadline = $3
                    WHERE inquiry_id = $1""",
-                p.inquiry_id, p.responded_at, p.within_deadline,
+                p.inquiry_id,
+                p.responded_at,
+                p.within_deadline,
             )
         case InquiryOverdue():
             await conn.execute(
@@ -154,14 +185,22 @@ async def _apply_own(conn: asyncpg.Connection, event: Event) -> None:
                        employee_id = EXCLUDED.employee_id, kind = EXCLUDED.kind,
                        severity = EXCLUDED.severity, filed_at = EXCLUDED.filed_at,
                        resolve_by = EXCLUDED.resolve_by""",
-                p.complaint_id, p.customer_id, p.employee_id, p.kind, p.severity, p.filed_at,
+                p.complaint_id,
+                p.customer_id,
+                p.employee_id,
+                p.kind,
+                p.severity,
+                p.filed_at,
                 p.resolve_by,
             )
         case ComplaintResolved():
             await conn.execute(
                 """UPDATE complaints SET resolved_at = $2, outcome = $3, within_deadline = $4
                    WHERE complaint_id = $1""",
-                p.complaint_id, p.resolved_at, p.outcome, p.within_deadline,
+                p.complaint_id,
+                p.resolved_at,
+                p.outcome,
+                p.within_deadline,
             )
         case ComplaintOverdue():
             await conn.execute(
@@ -179,8 +218,12 @@ async def _apply_own(conn: asyncpg.Connection, event: Event) -> None:
                        expected_amount = EXCLUDED.expected_amount,
                        expected_currency = EXCLUDED.expected_currency,
                        opened_at = EXCLUDED.opened_at""",
-                p.deal_id, p.customer_id, p.employee_id, p.stage,
-                expected.amount if expected else None, expected.currency if expected else None,
+                p.deal_id,
+                p.customer_id,
+                p.employee_id,
+                p.stage,
+                expected.amount if expected else None,
+                expected.currency if expected else None,
                 at,
             )
         case DealStageChanged():
@@ -188,7 +231,9 @@ async def _apply_own(conn: asyncpg.Connection, event: Event) -> None:
             await conn.execute(
                 """UPDATE deals SET stage = $2, expected_amount = $3, expected_currency = $4
                    WHERE deal_id = $1""",
-                p.deal_id, p.stage, expected.amount if expected else None,
+                p.deal_id,
+                p.stage,
+                expected.amount if expected else None,
                 expected.currency if expected else None,
             )
         case DealWon():
@@ -196,20 +241,29 @@ async def _apply_own(conn: asyncpg.Connection, event: Event) -> None:
                 """UPDATE deals SET status = 'won', won_amount = $2, won_currency = $3,
                           closed_at = $4
                    WHERE deal_id = $1""",
-                p.deal_id, p.amount.amount, p.amount.currency, at,
+                p.deal_id,
+                p.amount.amount,
+                p.amount.currency,
+                at,
             )
         case DealLost():
             await conn.execute(
                 """UPDATE deals SET status = 'lost', lost_reason = $2, closed_at = $3
                    WHERE deal_id = $1""",
-                p.deal_id, p.reason, at,
+                p.deal_id,
+                p.reason,
+                at,
             )
         case SatisfactionRated():
             await conn.execute(
                 """INSERT INTO ratings (rating_id, customer_id, employee_id, rating, rated_at)
                    VALUES ($1, $2, $3, $4, $5)
                    ON CONFLICT (rating_id) DO NOTHING""",
-                p.rating_id, p.customer_id, p.employee_id, p.rating, at,
+                p.rating_id,
+                p.customer_id,
+                p.employee_id,
+                p.rating,
+                at,
             )
         case GiftDeclared():
             await conn.execute(
@@ -217,8 +271,15 @@ async def _apply_own(conn: asyncpg.Connection, event: Event) -> None:
                        decision, value_amount, value_currency, severity, declared_at)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                    ON CONFLICT (declaration_id) DO UPDATE SET severity = EXCLUDED.severity""",
-                p.declaration_id, p.employee_id, p.customer_id, p.kind, p.decision,
-                p.value.amount, p.value.currency, p.severity, at,
+                p.declaration_id,
+                p.employee_id,
+                p.customer_id,
+                p.kind,
+                p.decision,
+                p.value.amount,
+                p.value.currency,
+                p.severity,
+                at,
             )
         case ConductBreachReported():
             await conn.execute(
@@ -226,6 +287,13 @@ async def _apply_own(conn: asyncpg.Connection, event: Event) -> None:
                        reported_by, reporter_role, occurred_on, customer_id, reported_at)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                    ON CONFLICT (report_id) DO NOTHING""",
-                p.report_id, p.employee_id, p.kind, p.severity, p.reported_by,
-                p.reporter_role, p.occurred_on, p.customer_id, at,
+                p.report_id,
+                p.employee_id,
+                p.kind,
+                p.severity,
+                p.reported_by,
+                p.reporter_role,
+                p.occurred_on,
+                p.customer_id,
+                at,
             )

@@ -15,8 +15,15 @@ AuditAction = Literal["read_customer", "list_customers", "export_customers"]
 
 
 async def audit(
-    pool: asyncpg.Pool, caller: Caller, *, action: AuditAction, target: str, allowed: bool,
-    at: datetime, record_count: int = 0, correlation_id: str | None = None,
+    pool: asyncpg.Pool,
+    caller: Caller,
+    *,
+    action: AuditAction,
+    target: str,
+    allowed: bool,
+    at: datetime,
+    record_count: int = 0,
+    correlation_id: str | None = None,
 ) -> None:
     """Record who read or exported what, and when, in its own transaction: a refused attempt
     is kept although the request fails."""
@@ -24,8 +31,15 @@ async def audit(
         """INSERT INTO access_audit (at, actor_subject, actor_role, actor_employee_id, action,
                                      target, outcome, record_count, correlation_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
-        at, caller.subject, caller.role, caller.employee_id, action, target,
-        "allowed" if allowed else "denied", record_count, correlation_id,
+        at,
+        caller.subject,
+        caller.role,
+        caller.employee_id,
+        action,
+        target,
+        "allowed" if allowed else "denied",
+        record_count,
+        correlation_id,
     )
 
 
@@ -40,7 +54,8 @@ async def visible_employees(conn: asyncpg.Connection, caller: Caller) -> list[st
     own = await roster_entry(conn, caller.employee_id)
     rows = await conn.fetch(
         "SELECT employee_id FROM roster WHERE supervisor_id = $1 OR team_id = $2",
-        caller.employee_id, own.team_id if own else None,
+        caller.employee_id,
+        own.team_id if own else None,
     )
     return sorted({caller.employee_id, *(r["employee_id"] for r in rows)})
 
@@ -52,15 +67,17 @@ async def scope(
     all the caller may see."""
     if employee_id is not None:
         if not await may_act(conn, caller, employee_id):
-            raise Forbidden(f"{caller.subject} may not see the work of {employee_id!r}",
-                            field="employee_id")
+            raise Forbidden(
+                f"{caller.subject} may not see the work of {employee_id!r}", field="employee_id"
+            )
         return [employee_id]
     visible = await visible_employees(conn, caller)
     if team_id is None:
         return visible
-    members = [r["employee_id"] for r in await conn.fetch(
-        "SELECT employee_id FROM roster WHERE team_id = $1", team_id
-    )]
+    members = [
+        r["employee_id"]
+        for r in await conn.fetch("SELECT employee_id FROM roster WHERE team_id = $1", team_id)
+    ]
     if visible is None:
         return members
     if not set(members) <= set(visible) or not members:
@@ -116,12 +133,18 @@ async def customers_of(
            FROM customers
            WHERE $1::text[] IS NULL OR owner_id = ANY($1::text[])
            ORDER BY owner_id, customer_id LIMIT $2 OFFSET $3""",
-        employees, limit, offset,
+        employees,
+        limit,
+        offset,
     )
     return [
-        {"customer_id": r["customer_id"], "owner_employee_id": r["owner_id"],
-         "name": r["name"], "completeness": r["completeness"],
-         "last_maintained_at": _iso(r["last_maintained_at"])}
+        {
+            "customer_id": r["customer_id"],
+            "owner_employee_id": r["owner_id"],
+            "name": r["name"],
+            "completeness": r["completeness"],
+            "last_maintained_at": _iso(r["last_maintained_at"]),
+        }
         for r in rows
     ]
 
@@ -150,10 +173,16 @@ async def open_inquiries(
         employees,
     )
     return [
-        {"inquiry_id": r["inquiry_id"], "customer_id": r["customer_id"],
-         "employee_id": r["employee_id"], "channel": r["channel"],
-         "received_at": _iso(r["received_at"]), "respond_by": _iso(r["respond_by"]),
-         "overdue": r["respond_by"] < now, "overdue_recorded": r["overdue_recorded"]}
+        {
+            "inquiry_id": r["inquiry_id"],
+            "customer_id": r["customer_id"],
+            "employee_id": r["employee_id"],
+            "channel": r["channel"],
+            "received_at": _iso(r["received_at"]),
+            "respond_by": _iso(r["respond_by"]),
+            "overdue": r["respond_by"] < now,
+            "overdue_recorded": r["overdue_recorded"],
+        }
         for r in rows
     ]
 
@@ -170,10 +199,17 @@ async def open_complaints(
         employees,
     )
     return [
-        {"complaint_id": r["complaint_id"], "customer_id": r["customer_id"],
-         "employee_id": r["employee_id"], "kind": r["kind"], "severity": r["severity"],
-         "filed_at": _iso(r["filed_at"]), "resolve_by": _iso(r["resolve_by"]),
-         "overdue": r["resolve_by"] < now, "overdue_recorded": r["overdue_recorded"]}
+        {
+            "complaint_id": r["complaint_id"],
+            "customer_id": r["customer_id"],
+            "employee_id": r["employee_id"],
+            "kind": r["kind"],
+            "severity": r["severity"],
+            "filed_at": _iso(r["filed_at"]),
+            "resolve_by": _iso(r["resolve_by"]),
+            "overdue": r["resolve_by"] < now,
+            "overdue_recorded": r["overdue_recorded"],
+        }
         for r in rows
     ]
 
@@ -205,20 +241,30 @@ async def pipeline(conn: asyncpg.Connection, employees: Sequence[str] | None) ->
     )
     return {
         "open_by_stage": [
-            {"stage": r["stage"], "deals": r["deals"],
-             "expected": _money(r["expected"], r["currency"])}
+            {
+                "stage": r["stage"],
+                "deals": r["deals"],
+                "expected": _money(r["expected"], r["currency"]),
+            }
             for r in stages
         ],
         "closed": [
-            {"status": r["status"], "deals": r["deals"],
-             "amount": _money(r["amount"], r["currency"])}
+            {
+                "status": r["status"],
+                "deals": r["deals"],
+                "amount": _money(r["amount"], r["currency"]),
+            }
             for r in closed
         ],
         "open_deals": [
-            {"deal_id": r["deal_id"], "customer_id": r["customer_id"],
-             "employee_id": r["employee_id"], "stage": r["stage"],
-             "expected_amount": _money(r["expected_amount"], r["expected_currency"]),
-             "opened_at": _iso(r["opened_at"])}
+            {
+                "deal_id": r["deal_id"],
+                "customer_id": r["customer_id"],
+                "employee_id": r["employee_id"],
+                "stage": r["stage"],
+                "expected_amount": _money(r["expected_amount"], r["expected_currency"]),
+                "opened_at": _iso(r["opened_at"]),
+            }
             for r in deals
         ],
     }
@@ -231,8 +277,14 @@ def _money(amount: Any, currency: str | None) -> dict[str, str] | None:
 
 
 async def audit_log(
-    conn: asyncpg.Connection, *, actor: str | None, target: str | None,
-    since: datetime | None, until: datetime | None, outcome: str | None, limit: int,
+    conn: asyncpg.Connection,
+    *,
+    actor: str | None,
+    target: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    outcome: str | None,
+    limit: int,
 ) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         """SELECT id, at, actor_subject, actor_role, actor_employee_id, action, target, outcome,
@@ -244,6 +296,11 @@ async def audit_log(
              AND ($4::timestamptz IS NULL OR at < $4)
              AND ($5::text IS NULL OR outcome = $5)
            ORDER BY at DESC, id DESC LIMIT $6""",
-        actor, target, since, until, outcome, limit,
+        actor,
+        target,
+        since,
+        until,
+        outcome,
+        limit,
     )
     return [{**dict(r), "at": _iso(r["at"])} for r in rows]

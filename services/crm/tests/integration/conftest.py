@@ -26,14 +26,19 @@ def clock() -> ManualClock:
 @pytest.fixture
 def settings(infra: Infra, database_url: str, namespace: Namespace) -> CrmSettings:
     return CrmSettings(
-        database_url=database_url, nats_url=infra.nats_url, namespace=namespace.prefix,
+        database_url=database_url,
+        nats_url=infra.nats_url,
+        namespace=namespace.prefix,
         run_scheduler=False,
     )
 
 
 @pytest.fixture
 async def crm(
-    settings: CrmSettings, clock: ManualClock, namespace: Namespace, js: JetStreamContext,
+    settings: CrmSettings,
+    clock: ManualClock,
+    namespace: Namespace,
+    js: JetStreamContext,
     database_url: str,
 ) -> AsyncIterator[Crm]:
     async with serve_app(build_app(settings, clock=clock)) as http:

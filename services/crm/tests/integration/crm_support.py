@@ -24,22 +24,51 @@ START = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
 
 # North team: supervisor S1 with salespeople E1 and E2. South team: S2 with E3.
 ROSTER = [
-    EmployeeHired(employee_id="S1", display_name="Supervisor North", team_id="north",
-                  role="supervisor", timezone="Asia/Shanghai", hired_on=date(2020, 1, 1)),
-    EmployeeHired(employee_id="E1", display_name="Seller One", team_id="north",
-                  supervisor_id="S1", timezone="Asia/Shanghai", hired_on=date(2021, 1, 1)),
-    EmployeeHired(employee_id="E2", display_name="Seller Two", team_id="north",
-                  supervisor_id="S1", timezone="Asia/Shanghai", hired_on=date(2021, 1, 1)),
-    EmployeeHired(employee_id="S2", display_name="Supervisor South", team_id="south",
-                  role="supervisor", timezone="Asia/Shanghai", hired_on=date(2020, 1, 1)),
-    EmployeeHired(employee_id="E3", display_name="Seller Three", team_id="south",
-                  supervisor_id="S2", timezone="Asia/Shanghai", hired_on=date(2021, 1, 1)),
+    EmployeeHired(
+        employee_id="S1",
+        display_name="Supervisor North",
+        team_id="north",
+        role="supervisor",
+        timezone="Asia/Shanghai",
+        hired_on=date(2020, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="E1",
+        display_name="Seller One",
+        team_id="north",
+        supervisor_id="S1",
+        timezone="Asia/Shanghai",
+        hired_on=date(2021, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="E2",
+        display_name="Seller Two",
+        team_id="north",
+        supervisor_id="S1",
+        timezone="Asia/Shanghai",
+        hired_on=date(2021, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="S2",
+        display_name="Supervisor South",
+        team_id="south",
+        role="supervisor",
+        timezone="Asia/Shanghai",
+        hired_on=date(2020, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="E3",
+        display_name="Seller Three",
+        team_id="south",
+        supervisor_id="S2",
+        timezone="Asia/Shanghai",
+        hired_on=date(2021, 1, 1),
+    ),
 ]
 
 
 def token(role: str, subject: str, employee_id: str | None = None) -> dict[str, str]:
-    signed = mint_token(DEVELOPMENT_JWT_SECRET, role=role, subject=subject,
-                        employee_id=employee_id)
+    signed = mint_token(DEVELOPMENT_JWT_SECRET, role=role, subject=subject, employee_id=employee_id)
     return {"Authorization": f"Bearer {signed}"}
 
 
@@ -67,13 +96,19 @@ class Crm:
 
     async def publish_hr(self, payload: Payload, *, version: int = 1) -> None:
         envelope = Envelope(
-            event_id=uuid4(), event_type=payload.event_type,
-            schema_version=payload.schema_version, stream_id=f"hr-{payload.partition_key()}",
-            stream_version=version, occurred_at=self.clock.now(),
-            recorded_at=self.clock.now(), producer="hr", payload=payload.model_dump(mode="json"),
+            event_id=uuid4(),
+            event_type=payload.event_type,
+            schema_version=payload.schema_version,
+            stream_id=f"hr-{payload.partition_key()}",
+            stream_version=version,
+            occurred_at=self.clock.now(),
+            recorded_at=self.clock.now(),
+            producer="hr",
+            payload=payload.model_dump(mode="json"),
         )
         await self.js.publish(
-            self.namespace.subject_for(payload), envelope.model_dump_json().encode(),
+            self.namespace.subject_for(payload),
+            envelope.model_dump_json().encode(),
             stream=self.namespace.stream_name("hr"),
             headers={"Nats-Msg-Id": str(envelope.event_id)},
         )
@@ -102,14 +137,13 @@ class Crm:
 
     async def register(self, owner: str, *, name: str = "Acme Trading", **profile: str) -> str:
         answer = await self.http.post(
-            "/customers", json={"owner_employee_id": owner, "name": name, **profile},
+            "/customers",
+            json={"owner_employee_id": owner, "name": name, **profile},
             headers=as_employee(owner),
         )
         assert answer.status_code == 201, answer.text
         customer_id: str = answer.json()["customer_id"]
         return customer_id
-
-
 
 
 def shanghai(*args: int) -> datetime:

@@ -16,7 +16,8 @@ def instant(text: str) -> datetime:
 
 async def receive(crm: Crm, customer_id: str, channel: str = "phone", **more: str) -> dict:
     answer = await crm.http.post(
-        "/inquiries", json={"customer_id": customer_id, "channel": channel, **more},
+        "/inquiries",
+        json={"customer_id": customer_id, "channel": channel, **more},
         headers=as_employee("E1"),
     )
     assert answer.status_code == 201, answer.text
@@ -28,8 +29,9 @@ async def test_an_inquiry_answered_in_time(crm: Crm):
     received = await receive(crm, customer_id, subject="Price of the blue widgets?")
     assert instant(received["respond_by"]) == shanghai(2026, 12, 1, 14, 0)
     crm.clock.advance(timedelta(minutes=90))
-    answered = await crm.http.post(f"/inquiries/{received['inquiry_id']}/response",
-                                   headers=as_employee("E1"))
+    answered = await crm.http.post(
+        f"/inquiries/{received['inquiry_id']}/response", headers=as_employee("E1")
+    )
     assert answered.status_code == 200, answered.text
     assert answered.json()["within_deadline"] is True
     [event] = await crm.published_of("InquiryResponded")
@@ -47,16 +49,18 @@ async def test_an_inquiry_answered_late(crm: Crm):
     customer_id = await crm.register("E1")
     received = await receive(crm, customer_id)
     crm.clock.advance(timedelta(hours=6))
-    answered = await crm.http.post(f"/inquiries/{received['inquiry_id']}/response",
-                                   headers=as_supervisor("S1"))
+    answered = await crm.http.post(
+        f"/inquiries/{received['inquiry_id']}/response", headers=as_supervisor("S1")
+    )
     assert answered.json()["within_deadline"] is False
     [event] = await crm.published_of("InquiryResponded")
     assert event.payload["within_deadline"] is False
     assert event.payload["response_business_minutes"] == 360
     assert event.payload["employee_id"] == "E1"
     assert event.payload["responded_by"] == "S1"
-    twice = await crm.http.post(f"/inquiries/{received['inquiry_id']}/response",
-                                headers=as_employee("E1"))
+    twice = await crm.http.post(
+        f"/inquiries/{received['inquiry_id']}/response", headers=as_employee("E1")
+    )
     assert twice.status_code == 409
 
 
@@ -76,15 +80,23 @@ async def test_an_inquiry_never_answered_is_recorded_overdue_once(crm: Crm):
     assert swept.json() == {"inquiries": 1, "complaints": 0}
     again = await crm.http.post("/sweeps/overdue", headers=HR)
     assert again.json() == {"inquiries": 0, "complaints": 0}
-    team_view = await crm.http.get("/inquiries/open", params={"employee_id": "E1"},
-                                   headers=as_supervisor("S1"))
+    team_view = await crm.http.get(
+        "/inquiries/open", params={"employee_id": "E1"}, headers=as_supervisor("S1")
+    )
     assert team_view.json()["inquiries"][0]["overdue_recorded"] is True
-    assert (await crm.http.get("/inquiries/open", params={"employee_id": "E1"},
-                               headers=as_employee("E2"))).status_code == 403
+    assert (
+        await crm.http.get(
+            "/inquiries/open", params={"employee_id": "E1"}, headers=as_employee("E2")
+        )
+    ).status_code == 403
 
     [overdue] = await crm.published_of("InquiryOverdue")
-    assert overdue.payload == {"inquiry_id": inquiry_id, "customer_id": customer_id,
-                               "employee_id": "E1", "respond_by": ANY}
+    assert overdue.payload == {
+        "inquiry_id": inquiry_id,
+        "customer_id": customer_id,
+        "employee_id": "E1",
+        "respond_by": ANY,
+    }
     assert instant(overdue.payload["respond_by"]) == instant(received["respond_by"])
     assert overdue.occurred_at == instant(received["respond_by"])
 
@@ -104,11 +116,15 @@ async def test_an_inquiry_across_a_weekend_counts_business_hours_only(crm: Crm):
     crm.clock.set(shanghai(2026, 12, 6, 12, 0))  # Sunday: not due yet
     assert (await crm.http.post("/sweeps/overdue", headers=HR)).json()["inquiries"] == 0
     crm.clock.set(shanghai(2026, 12, 7, 11, 0))
-    answered = await crm.http.post(f"/inquiries/{received['inquiry_id']}/response",
-                                   headers=as_employee("E1"))
-    assert answered.json() == {"inquiry_id": received["inquiry_id"], "within_deadline": True,
-                               "response_business_minutes": 180,
-                               "recorded": ["InquiryResponded"]}
+    answered = await crm.http.post(
+        f"/inquiries/{received['inquiry_id']}/response", headers=as_employee("E1")
+    )
+    assert answered.json() == {
+        "inquiry_id": received["inquiry_id"],
+        "within_deadline": True,
+        "response_business_minutes": 180,
+        "recorded": ["InquiryResponded"],
+    }
     [event] = await crm.published_of("InquiryResponded")
     assert event.payload["response_elapsed_minutes"] == 66 * 60
 
@@ -116,24 +132,32 @@ async def test_an_inquiry_across_a_weekend_counts_business_hours_only(crm: Crm):
 async def test_another_employee_cannot_answer_or_record_for_a_customer_not_theirs(crm: Crm):
     customer_id = await crm.register("E1")
     received = await receive(crm, customer_id)
-    foreign = await crm.http.post(f"/inquiries/{received['inquiry_id']}/response",
-                                  headers=as_employee("E2"))
+    foreign = await crm.http.post(
+        f"/inquiries/{received['inquiry_id']}/response", headers=as_employee("E2")
+    )
     assert foreign.status_code == 403
-    not_theirs = await crm.http.post("/inquiries",
-                                     json={"customer_id": customer_id, "channel": "email"},
-                                     headers=as_employee("E3"))
+    not_theirs = await crm.http.post(
+        "/inquiries",
+        json={"customer_id": customer_id, "channel": "email"},
+        headers=as_employee("E3"),
+    )
     assert not_theirs.status_code == 403
     future = await crm.http.post(
         "/inquiries",
-        json={"customer_id": customer_id, "channel": "email",
-              "received_at": shanghai(2026, 12, 2, 10, 0).isoformat()},
+        json={
+            "customer_id": customer_id,
+            "channel": "email",
+            "received_at": shanghai(2026, 12, 2, 10, 0).isoformat(),
+        },
         headers=as_employee("E1"),
     )
     assert future.status_code == 422
     assert future.json()["field"] == "received_at"
-    bad_channel = await crm.http.post("/inquiries",
-                                      json={"customer_id": customer_id, "channel": "pigeon"},
-                                      headers=as_employee("E1"))
+    bad_channel = await crm.http.post(
+        "/inquiries",
+        json={"customer_id": customer_id, "channel": "pigeon"},
+        headers=as_employee("E1"),
+    )
     assert bad_channel.status_code == 422
     assert len(await crm.stored_events("InquiryReceived")) == 1
 
@@ -142,15 +166,22 @@ async def test_a_complaint_resolved_late(crm: Crm):
     customer_id = await crm.register("E1")
     filed = await crm.http.post(
         "/complaints",
-        json={"customer_id": customer_id, "severity": "high", "kind": "dispute",
-              "description": "Invoice 42 charged twice"},
+        json={
+            "customer_id": customer_id,
+            "severity": "high",
+            "kind": "dispute",
+            "description": "Invoice 42 charged twice",
+        },
         headers=as_employee("E1"),
     )
     assert filed.status_code == 201, filed.text
     assert instant(filed.json()["resolve_by"]) == shanghai(2026, 12, 4, 10, 0)
     crm.clock.set(shanghai(2026, 12, 7, 10, 0))
-    resolved = await crm.http.post(f"/complaints/{filed.json()['complaint_id']}/resolution",
-                                   json={"outcome": "upheld"}, headers=as_employee("E1"))
+    resolved = await crm.http.post(
+        f"/complaints/{filed.json()['complaint_id']}/resolution",
+        json={"outcome": "upheld"},
+        headers=as_employee("E1"),
+    )
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["within_deadline"] is False
     [event] = await crm.published_of("ComplaintResolved")
@@ -165,20 +196,28 @@ async def test_a_complaint_resolved_late(crm: Crm):
 
 async def test_an_unresolved_complaint_is_recorded_overdue_once(crm: Crm):
     customer_id = await crm.register("E1")
-    filed = await crm.http.post("/complaints",
-                                json={"customer_id": customer_id, "severity": "critical"},
-                                headers=as_employee("E1"))
+    filed = await crm.http.post(
+        "/complaints",
+        json={"customer_id": customer_id, "severity": "critical"},
+        headers=as_employee("E1"),
+    )
     complaint_id = filed.json()["complaint_id"]
     listed = await crm.http.get("/complaints/open", headers=as_supervisor("S1"))
     assert [c["complaint_id"] for c in listed.json()["complaints"]] == [complaint_id]
     crm.clock.advance(timedelta(days=1, minutes=1))
     assert (await crm.http.post("/sweeps/overdue", headers=HR)).json() == {
-        "inquiries": 0, "complaints": 1,
+        "inquiries": 0,
+        "complaints": 1,
     }
     assert (await crm.http.post("/sweeps/overdue", headers=HR)).json()["complaints"] == 0
     [overdue] = await crm.published_of("ComplaintOverdue")
-    assert overdue.payload == {"complaint_id": complaint_id, "customer_id": customer_id,
-                               "employee_id": "E1", "severity": "critical", "resolve_by": ANY}
+    assert overdue.payload == {
+        "complaint_id": complaint_id,
+        "customer_id": customer_id,
+        "employee_id": "E1",
+        "severity": "critical",
+        "resolve_by": ANY,
+    }
     assert instant(overdue.payload["resolve_by"]) == instant(filed.json()["resolve_by"])
 
 
@@ -188,10 +227,11 @@ async def test_the_scheduler_records_overdue_inquiries_once_across_two_replicas(
     customer_id = await crm.register("E1")
     await receive(crm, customer_id)
     crm.clock.advance(timedelta(hours=5))
-    replica = settings.model_copy(update={"run_scheduler": True,
-                                          "overdue_sweep_interval_s": 0.05})
-    async with serve_app(build_app(replica, clock=crm.clock)), \
-            serve_app(build_app(replica, clock=crm.clock)):
+    replica = settings.model_copy(update={"run_scheduler": True, "overdue_sweep_interval_s": 0.05})
+    async with (
+        serve_app(build_app(replica, clock=crm.clock)),
+        serve_app(build_app(replica, clock=crm.clock)),
+    ):
 
         async def recorded() -> None:
             assert len(await crm.stored_events("InquiryOverdue")) == 1

@@ -46,8 +46,7 @@ def test_the_resolution_deadline_comes_from_the_severity():
 def test_a_complaint_resolved_late():
     state, _ = filed(at(2026, 12, 1, 10, 0))
     done = at(2026, 12, 7, 10, 0)  # the Monday after the Friday deadline
-    [event] = resolve(ResolveComplaint("K1", "upheld", done, done, resolved_by="S1"), state,
-                      POLICY)
+    [event] = resolve(ResolveComplaint("K1", "upheld", done, done, resolved_by="S1"), state, POLICY)
     assert isinstance(event.payload, ComplaintResolved)
     assert event.payload.within_deadline is False
     assert event.payload.resolution_business_minutes == 4 * 540
@@ -69,7 +68,10 @@ def test_an_unresolved_complaint_is_recorded_overdue_once():
     assert record_overdue(RecordComplaintOverdue("K1", at(2026, 12, 4, 10, 0)), state) == []
     [event] = record_overdue(RecordComplaintOverdue("K1", at(2026, 12, 5, 0, 0)), state)
     assert event.payload == ComplaintOverdue(
-        complaint_id="K1", customer_id="C1", employee_id="E1", severity="high",
+        complaint_id="K1",
+        customer_id="C1",
+        employee_id="E1",
+        severity="high",
         resolve_by=at(2026, 12, 4, 10, 0),
     )
     assert event.event_id == complaints.overdue_event_id("K1")
@@ -83,11 +85,17 @@ def test_an_unresolved_complaint_is_recorded_overdue_once():
 def test_resolving_twice_or_before_filing_is_refused():
     state, events = filed(at(2026, 12, 1, 10, 0))
     with pytest.raises(InvalidCommand) as early:
-        resolve(ResolveComplaint("K1", "upheld", at(2026, 12, 1, 9, 0), at(2026, 12, 1, 11, 0)),
-                state, POLICY)
+        resolve(
+            ResolveComplaint("K1", "upheld", at(2026, 12, 1, 9, 0), at(2026, 12, 1, 11, 0)),
+            state,
+            POLICY,
+        )
     assert early.value.field == "resolved_at"
     done = at(2026, 12, 1, 11, 0)
     [resolved] = resolve(ResolveComplaint("K1", "upheld", done, done), state, POLICY)
     with pytest.raises(Conflict):
-        resolve(ResolveComplaint("K1", "upheld", done, done),
-                fold([events[0].payload, resolved.payload]), POLICY)
+        resolve(
+            ResolveComplaint("K1", "upheld", done, done),
+            fold([events[0].payload, resolved.payload]),
+            POLICY,
+        )

@@ -19,8 +19,9 @@ POLICY = GiftPolicy()  # CNY: minor up to 200, serious above 1000
 
 def gift(kind: str, decision: str, amount: str, currency: str = "CNY") -> GiftDeclared:
     value = Money(amount=Decimal(amount), currency=currency)
-    [event] = declare_gift(DeclareGift("G1", "E1", kind, decision, value, NOW, NOW, "C1"),
-                           False, POLICY)
+    [event] = declare_gift(
+        DeclareGift("G1", "E1", kind, decision, value, NOW, NOW, "C1"), False, POLICY
+    )
     assert isinstance(event.payload, GiftDeclared)
     return event.payload
 
@@ -53,25 +54,45 @@ def test_a_negative_value_or_a_second_declaration_is_refused():
         declare_gift(DeclareGift("G1", "E1", "gift", "accepted", value, NOW, NOW), False, POLICY)
     assert negative.value.field == "value"
     with pytest.raises(Conflict):
-        declare_gift(DeclareGift("G1", "E1", "gift", "declined", Money(amount=Decimal(1),
-                     currency="CNY"), NOW, NOW), True, POLICY)
+        declare_gift(
+            DeclareGift(
+                "G1", "E1", "gift", "declined", Money(amount=Decimal(1), currency="CNY"), NOW, NOW
+            ),
+            True,
+            POLICY,
+        )
 
 
-def breach(reporter: str, role: str, supervisor: str | None = "S1",
-           kind: str = "confidentiality_breach") -> ReportConductBreach:
+def breach(
+    reporter: str, role: str, supervisor: str | None = "S1", kind: str = "confidentiality_breach"
+) -> ReportConductBreach:
     return ReportConductBreach(
-        report_id="B1", employee_id="E1", kind=kind, severity="serious",
-        reporter_id=reporter, reporter_role=role, supervisor_of_employee=supervisor,
-        occurred_on=date(2026, 11, 30), today=date(2026, 12, 1), at=NOW, customer_id="C1",
+        report_id="B1",
+        employee_id="E1",
+        kind=kind,
+        severity="serious",
+        reporter_id=reporter,
+        reporter_role=role,
+        supervisor_of_employee=supervisor,
+        occurred_on=date(2026, 11, 30),
+        today=date(2026, 12, 1),
+        at=NOW,
+        customer_id="C1",
     )
 
 
 def test_the_supervisor_reports_a_breach_citing_the_rule():
     [event] = report_breach(breach("S1", "supervisor"), already_reported=False)
     assert event.payload == ConductBreachReported(
-        report_id="B1", employee_id="E1", kind="confidentiality_breach", severity="serious",
-        reported_by="S1", reporter_role="supervisor", occurred_on=date(2026, 11, 30),
-        customer_id="C1", rule_ids=("R-B3.4",),
+        report_id="B1",
+        employee_id="E1",
+        kind="confidentiality_breach",
+        severity="serious",
+        reported_by="S1",
+        reporter_role="supervisor",
+        occurred_on=date(2026, 11, 30),
+        customer_id="C1",
+        rule_ids=("R-B3.4",),
     )
     [improper] = report_breach(breach("H1", "hr", kind="improper_dealing"), False)
     assert improper.payload.rule_ids == ("R-B3.2",)
@@ -88,9 +109,16 @@ def test_only_their_own_supervisor_or_hr_may_report():
 
 def test_a_breach_in_the_future_or_reported_twice_is_refused():
     future = ReportConductBreach(
-        report_id="B1", employee_id="E1", kind="improper_dealing", severity="minor",
-        reporter_id="H1", reporter_role="hr", supervisor_of_employee=None,
-        occurred_on=date(2026, 12, 2), today=date(2026, 12, 1), at=NOW,
+        report_id="B1",
+        employee_id="E1",
+        kind="improper_dealing",
+        severity="minor",
+        reporter_id="H1",
+        reporter_role="hr",
+        supervisor_of_employee=None,
+        occurred_on=date(2026, 12, 2),
+        today=date(2026, 12, 1),
+        at=NOW,
     )
     with pytest.raises(InvalidCommand) as refused:
         report_breach(future, False)

@@ -13,7 +13,8 @@ def test_good_rows_are_read_with_their_line_numbers():
     parsed = parse_customer_csv(GOOD)
     assert parsed.problems == []
     assert [(r.line, r.external_id, r.owner_id) for r in parsed.rows] == [
-        (2, "X1", "E1"), (3, "X2", "E2"),
+        (2, "X1", "E1"),
+        (3, "X2", "E2"),
     ]
     assert parsed.rows[1].profile == {"name": "Bolt, Nut & Co", "city": "Suzhou"}
 
@@ -35,8 +36,11 @@ def test_bad_rows_are_reported_by_line_and_field_and_the_rest_kept():
     assert parsed.problems == [
         RowProblem(3, "name", "a customer record needs a name"),
         RowProblem(3, "email", "email must be an e-mail address such as a@b.com"),
-        RowProblem(5, "owner_employee_id",
-                   "owner_employee_id must be letters, digits, '-' or '_' (at most 64)"),
+        RowProblem(
+            5,
+            "owner_employee_id",
+            "owner_employee_id must be letters, digits, '-' or '_' (at most 64)",
+        ),
         RowProblem(8, "external_id", "external_id 'X1' already appears on line 2"),
         RowProblem(9, None, "the row has 3 fields, the header 4"),
     ]

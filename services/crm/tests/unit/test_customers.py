@@ -60,8 +60,11 @@ def test_registering_twice_is_a_conflict():
 def test_an_update_names_the_changed_fields_and_the_new_completeness():
     later = NOW + timedelta(days=3)
     command = UpdateCustomer(
-        "C1", {"company": "Acme Ltd", "phone": None, "email": PROFILE["email"]}, PROFILE,
-        at=later, now=later,
+        "C1",
+        {"company": "Acme Ltd", "phone": None, "email": PROFILE["email"]},
+        PROFILE,
+        at=later,
+        now=later,
     )
     [event] = decide(command, registered())
     assert event.payload == CustomerRecordUpdated(
@@ -98,8 +101,12 @@ def test_reassigning_moves_ownership_and_names_the_previous_owner():
     assert event.payload == CustomerReassigned(
         customer_id="C1", employee_id="E2", previous_employee_id="E1", completeness=30
     )
-    state = fold([*(e.payload for e in decide(
-        RegisterCustomer("C1", "E1", PROFILE, NOW, NOW), None)), event.payload])
+    state = fold(
+        [
+            *(e.payload for e in decide(RegisterCustomer("C1", "E1", PROFILE, NOW, NOW), None)),
+            event.payload,
+        ]
+    )
     assert state is not None
     assert state.owner_id == "E2"
 

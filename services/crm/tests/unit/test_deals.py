@@ -33,16 +33,27 @@ def opened() -> tuple[list, object]:
 
 def test_opening_a_deal_names_its_owner_and_estimate():
     payloads, _ = opened()
-    assert payloads == [DealOpened(deal_id="D1", customer_id="C1", employee_id="E1",
-                                   stage="lead", expected_amount=cny("5000"))]
+    assert payloads == [
+        DealOpened(
+            deal_id="D1",
+            customer_id="C1",
+            employee_id="E1",
+            stage="lead",
+            expected_amount=cny("5000"),
+        )
+    ]
 
 
 def test_a_stage_change_keeps_the_estimate_unless_given():
     _, state = opened()
     [event] = change_stage(ChangeDealStage("D1", "proposal", NOW, NOW), state)
     assert event.payload == DealStageChanged(
-        deal_id="D1", customer_id="C1", employee_id="E1", stage="proposal",
-        previous_stage="lead", expected_amount=cny("5000"),
+        deal_id="D1",
+        customer_id="C1",
+        employee_id="E1",
+        stage="proposal",
+        previous_stage="lead",
+        expected_amount=cny("5000"),
     )
     assert change_stage(ChangeDealStage("D1", "lead", NOW, NOW), state) == []
 
@@ -50,8 +61,9 @@ def test_a_stage_change_keeps_the_estimate_unless_given():
 def test_winning_records_the_amount_for_the_owner_once():
     payloads, state = opened()
     [event] = win(WinDeal("D1", cny("4800.50"), NOW, NOW), state)
-    assert event.payload == DealWon(deal_id="D1", customer_id="C1", employee_id="E1",
-                                    amount=cny("4800.50"))
+    assert event.payload == DealWon(
+        deal_id="D1", customer_id="C1", employee_id="E1", amount=cny("4800.50")
+    )
     won = fold([*payloads, event.payload])
     assert win(WinDeal("D1", cny("4800.50"), NOW, NOW), won) == []
     with pytest.raises(Conflict) as other_amount:
@@ -66,8 +78,9 @@ def test_winning_records_the_amount_for_the_owner_once():
 def test_losing_records_the_reason_once():
     payloads, state = opened()
     [event] = lose(LoseDeal("D1", "competitor", NOW, NOW), state)
-    assert event.payload == DealLost(deal_id="D1", customer_id="C1", employee_id="E1",
-                                     reason="competitor")
+    assert event.payload == DealLost(
+        deal_id="D1", customer_id="C1", employee_id="E1", reason="competitor"
+    )
     lost = fold([*payloads, event.payload])
     assert lose(LoseDeal("D1", "competitor", NOW, NOW), lost) == []
     with pytest.raises(Conflict):

@@ -52,8 +52,11 @@ def test_the_deadline_comes_from_the_channel_budget_in_business_hours():
 
 def test_an_inquiry_answered_in_time():
     state, _ = received(at(2026, 12, 1, 10, 0))
-    [event] = respond(RespondToInquiry("Q1", at(2026, 12, 1, 11, 30), at(2026, 12, 1, 11, 30),
-                                       responded_by="E1"), state, POLICY)
+    [event] = respond(
+        RespondToInquiry("Q1", at(2026, 12, 1, 11, 30), at(2026, 12, 1, 11, 30), responded_by="E1"),
+        state,
+        POLICY,
+    )
     assert isinstance(event.payload, InquiryResponded)
     assert event.payload.within_deadline is True
     assert event.payload.response_business_minutes == 90
@@ -64,8 +67,9 @@ def test_an_inquiry_answered_in_time():
 
 def test_an_inquiry_answered_late():
     state, _ = received(at(2026, 12, 1, 10, 0))
-    [event] = respond(RespondToInquiry("Q1", at(2026, 12, 1, 16, 0), at(2026, 12, 1, 16, 0)),
-                      state, POLICY)
+    [event] = respond(
+        RespondToInquiry("Q1", at(2026, 12, 1, 16, 0), at(2026, 12, 1, 16, 0)), state, POLICY
+    )
     assert event.payload.within_deadline is False
     assert event.payload.response_business_minutes == 360
     assert event.payload.was_overdue is False
@@ -97,15 +101,17 @@ def test_an_unanswered_inquiry_is_recorded_overdue_once_the_deadline_passes():
 
 
 def _received_events(state: inquiries.Inquiry) -> list:
-    command = ReceiveInquiry("Q1", "C1", "E1", ZONE, "phone", state.received_at,
-                             now=state.received_at)
+    command = ReceiveInquiry(
+        "Q1", "C1", "E1", ZONE, "phone", state.received_at, now=state.received_at
+    )
     return receive(command, None, CUSTOMER, POLICY)
 
 
 def test_an_answered_inquiry_is_never_overdue():
     state, events = received(at(2026, 12, 1, 10, 0))
-    [answer] = respond(RespondToInquiry("Q1", at(2026, 12, 1, 11, 0), at(2026, 12, 1, 11, 0)),
-                       state, POLICY)
+    [answer] = respond(
+        RespondToInquiry("Q1", at(2026, 12, 1, 11, 0), at(2026, 12, 1, 11, 0)), state, POLICY
+    )
     answered = fold([events[0].payload, answer.payload])
     assert record_overdue(RecordInquiryOverdue("Q1", at(2026, 12, 9, 9, 0)), answered) == []
 
@@ -132,20 +138,26 @@ def test_answering_twice_is_a_conflict():
 def test_an_answer_before_the_inquiry_or_in_the_future_is_refused():
     state, _ = received(at(2026, 12, 1, 10, 0))
     with pytest.raises(InvalidCommand) as before:
-        respond(RespondToInquiry("Q1", at(2026, 12, 1, 9, 0), at(2026, 12, 1, 11, 0)),
-                state, POLICY)
+        respond(
+            RespondToInquiry("Q1", at(2026, 12, 1, 9, 0), at(2026, 12, 1, 11, 0)), state, POLICY
+        )
     assert before.value.field == "responded_at"
     with pytest.raises(InvalidCommand) as future:
-        respond(RespondToInquiry("Q1", at(2026, 12, 1, 12, 0), at(2026, 12, 1, 11, 0)),
-                state, POLICY)
+        respond(
+            RespondToInquiry("Q1", at(2026, 12, 1, 12, 0), at(2026, 12, 1, 11, 0)), state, POLICY
+        )
     assert future.value.field == "responded_at"
 
 
 def test_receiving_twice_or_answering_an_unknown_inquiry_is_refused():
     state, _ = received(at(2026, 12, 1, 10, 0))
     with pytest.raises(Conflict):
-        receive(ReceiveInquiry("Q1", "C1", "E1", ZONE, "phone", state.received_at,
-                               state.received_at), state, CUSTOMER, POLICY)
+        receive(
+            ReceiveInquiry("Q1", "C1", "E1", ZONE, "phone", state.received_at, state.received_at),
+            state,
+            CUSTOMER,
+            POLICY,
+        )
     with pytest.raises(NotFound):
         respond(RespondToInquiry("Q9", state.received_at, state.received_at), None, POLICY)
 
@@ -153,7 +165,8 @@ def test_receiving_twice_or_answering_an_unknown_inquiry_is_refused():
 def test_a_configured_budget_moves_the_deadline():
     policy = CrmPolicy(inquiry_response_minutes={**POLICY.inquiry_response_minutes, "phone": 30})
     when = at(2026, 12, 1, 17, 45)
-    [event] = receive(ReceiveInquiry("Q1", "C1", "E1", ZONE, "phone", when, when),
-                      None, CUSTOMER, policy)
+    [event] = receive(
+        ReceiveInquiry("Q1", "C1", "E1", ZONE, "phone", when, when), None, CUSTOMER, policy
+    )
     assert event.payload.respond_by == at(2026, 12, 2, 9, 15)
     assert event.payload.received_at + timedelta(minutes=30) < event.payload.respond_by

@@ -13,10 +13,12 @@ CUSTOMER = Customer("C1", "E1", 30)
 
 
 def test_a_rating_counts_for_the_salesperson_who_served():
-    [event] = satisfaction.decide(RateSatisfaction("R1", "C1", 4, NOW, NOW, served_by="E2"),
-                                  CUSTOMER, already_rated=False)
-    assert event.payload == SatisfactionRated(rating_id="R1", customer_id="C1", employee_id="E2",
-                                              rating=4)
+    [event] = satisfaction.decide(
+        RateSatisfaction("R1", "C1", 4, NOW, NOW, served_by="E2"), CUSTOMER, already_rated=False
+    )
+    assert event.payload == SatisfactionRated(
+        rating_id="R1", customer_id="C1", employee_id="E2", rating=4
+    )
 
 
 def test_without_a_named_server_the_owner_is_rated():
@@ -40,7 +42,10 @@ def test_an_interaction_is_logged_for_who_spoke_with_the_customer():
     command = LogInteraction("I1", "C1", "E2", "visit", NOW, NOW, duration_minutes=45)
     [event] = interactions.decide(command, CUSTOMER, already_logged=False)
     assert event.payload == InteractionLogged(
-        interaction_id="I1", customer_id="C1", employee_id="E2", channel="visit",
+        interaction_id="I1",
+        customer_id="C1",
+        employee_id="E2",
+        channel="visit",
         duration_minutes=45,
     )
     with pytest.raises(Conflict):

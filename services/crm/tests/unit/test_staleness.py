@@ -20,10 +20,22 @@ def test_owners_with_records_older_than_the_threshold_are_recorded_once_a_day():
     ]
     findings = sweep(SweepStaleRecords(now=NOW, stale_after_days=30), records)
     assert [f.payload for f in findings] == [
-        CustomerRecordsStale(employee_id="E1", as_of=date(2026, 12, 2), threshold_days=30,
-                             stale_customer_ids=("C1", "C3"), stale_count=2, owned_count=3),
-        CustomerRecordsStale(employee_id="E3", as_of=date(2026, 12, 1), threshold_days=30,
-                             stale_customer_ids=("C5",), stale_count=1, owned_count=1),
+        CustomerRecordsStale(
+            employee_id="E1",
+            as_of=date(2026, 12, 2),
+            threshold_days=30,
+            stale_customer_ids=("C1", "C3"),
+            stale_count=2,
+            owned_count=3,
+        ),
+        CustomerRecordsStale(
+            employee_id="E3",
+            as_of=date(2026, 12, 1),
+            threshold_days=30,
+            stale_customer_ids=("C5",),
+            stale_count=1,
+            owned_count=1,
+        ),
     ]
     assert findings[0].event_id == stale_event_id("E1", date(2026, 12, 2))
     assert all(f.occurred_at == NOW for f in findings)

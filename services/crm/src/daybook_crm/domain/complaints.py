@@ -121,8 +121,7 @@ def file(
     command: FileComplaint, state: Complaint | None, customer: Customer, policy: CrmPolicy
 ) -> list[NewEvent]:
     if state is not None:
-        raise Conflict(f"complaint {command.complaint_id!r} is already filed",
-                       field="complaint_id")
+        raise Conflict(f"complaint {command.complaint_id!r} is already filed", field="complaint_id")
     require_not_future(command.filed_at, command.now, "filed_at")
     budget = policy.complaint_resolution_minutes[command.severity]
     event = ComplaintFiled(
@@ -154,8 +153,7 @@ def resolve(
         )
     require_not_future(command.resolved_at, command.now, "resolved_at")
     if command.resolved_at < complaint.filed_at:
-        raise InvalidCommand("resolved_at is before the complaint was filed",
-                             field="resolved_at")
+        raise InvalidCommand("resolved_at is before the complaint was filed", field="resolved_at")
     event = ComplaintResolved(
         complaint_id=complaint.complaint_id,
         customer_id=complaint.customer_id,

@@ -72,8 +72,9 @@ def declare_gift(
 ) -> list[NewEvent]:
     """R-B3.2: no accepting goods or money. Declining is recorded too, with no severity."""
     if already_declared:
-        raise Conflict(f"declaration {command.declaration_id!r} is already recorded",
-                       field="declaration_id")
+        raise Conflict(
+            f"declaration {command.declaration_id!r} is already recorded", field="declaration_id"
+        )
     if command.value.amount < 0:
         raise InvalidCommand("value cannot be negative", field="value")
     require_not_future(command.at, command.now, "at")
@@ -99,8 +100,9 @@ def report_breach(command: ReportConductBreach, already_reported: bool) -> list[
     if already_reported:
         raise Conflict(f"report {command.report_id!r} is already recorded", field="report_id")
     if command.reporter_id == command.employee_id:
-        raise Forbidden("a breach is reported by a supervisor or hr, not by the employee",
-                        field="employee_id")
+        raise Forbidden(
+            "a breach is reported by a supervisor or hr, not by the employee", field="employee_id"
+        )
     if command.reporter_role == "supervisor":
         if command.reporter_id is None or command.supervisor_of_employee != command.reporter_id:
             raise Forbidden(

@@ -198,8 +198,9 @@ def decide(command: CustomerCommand, state: Customer | None) -> list[NewEvent]:
 
 def _register(command: RegisterCustomer, state: Customer | None) -> list[NewEvent]:
     if state is not None:
-        raise Conflict(f"customer {command.customer_id!r} is already registered",
-                       field="customer_id")
+        raise Conflict(
+            f"customer {command.customer_id!r} is already registered", field="customer_id"
+        )
     profile = normalised(command.profile)
     _require_valid(profile)
     event = CustomerRegistered(

@@ -182,8 +182,9 @@ def lose(command: LoseDeal, state: Deal | None) -> list[NewEvent]:
     if deal.status == "lost":
         if deal.lost_reason == command.reason:
             return []
-        raise Conflict(f"deal {deal.deal_id!r} was already lost ({deal.lost_reason})",
-                       field="reason")
+        raise Conflict(
+            f"deal {deal.deal_id!r} was already lost ({deal.lost_reason})", field="reason"
+        )
     if deal.status == "won":
         raise Conflict(f"deal {deal.deal_id!r} is already won", field="deal_id")
     require_not_future(command.at, command.now, "at")

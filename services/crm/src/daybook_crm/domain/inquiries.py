@@ -143,9 +143,7 @@ def receive(
     return [NewEvent(event, command.received_at)]
 
 
-def respond(
-    command: RespondToInquiry, state: Inquiry | None, policy: CrmPolicy
-) -> list[NewEvent]:
+def respond(command: RespondToInquiry, state: Inquiry | None, policy: CrmPolicy) -> list[NewEvent]:
     """Response time counts business minutes; `within_deadline` compares with `respond_by`."""
     inquiry = _require(state, command.inquiry_id)
     if inquiry.responded_at is not None:
@@ -156,8 +154,9 @@ def respond(
         )
     require_not_future(command.responded_at, command.now, "responded_at")
     if command.responded_at < inquiry.received_at:
-        raise InvalidCommand("responded_at is before the inquiry was received",
-                             field="responded_at")
+        raise InvalidCommand(
+            "responded_at is before the inquiry was received", field="responded_at"
+        )
     event = InquiryResponded(
         inquiry_id=inquiry.inquiry_id,
         customer_id=inquiry.customer_id,

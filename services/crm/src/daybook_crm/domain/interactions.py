@@ -32,8 +32,9 @@ class LogInteraction:
 
 def decide(command: LogInteraction, customer: Customer, already_logged: bool) -> list[NewEvent]:
     if already_logged:
-        raise Conflict(f"interaction {command.interaction_id!r} is already logged",
-                       field="interaction_id")
+        raise Conflict(
+            f"interaction {command.interaction_id!r} is already logged", field="interaction_id"
+        )
     require_not_future(command.at, command.now, "at")
     event = InteractionLogged(
         interaction_id=command.interaction_id,
