@@ -82,13 +82,17 @@ def policy_problems(error: PolicyError) -> JSONResponse:
     """A refused policy: 422 with every problem's line, field and message."""
     problems = [{"line": p.line, "field": p.field, "problem": p.message} for p in error.problems]
     first = error.problems[0] if error.problems else None
-    detail = f"the policy is invalid: line {first.line}, {first.field}: {first.message}" + (
-        f"; and {len(problems) - 1} more" if len(problems) > 1 else ""
-    ) if first else "the policy is invalid"
+    detail = (
+        f"the policy is invalid: line {first.line}, {first.field}: {first.message}"
+        + (f"; and {len(problems) - 1} more" if len(problems) > 1 else "")
+        if first
+        else "the policy is invalid"
+    )
     return JSONResponse(
         status_code=422,
-        content=error_body("invalid_policy", detail, first.field if first else None,
-                           errors=problems),
+        content=error_body(
+            "invalid_policy", detail, first.field if first else None, errors=problems
+        ),
     )
 
 
@@ -123,8 +127,14 @@ def build_router(config: AppraisalConfig) -> APIRouter:
     @router.post("/periods", status_code=201)
     async def open_period(body: PeriodIn, kit: Kit, principal: Scheduler) -> dict[str, Any]:
         return await application.open_period(
-            kit, config, principal, period_id=body.period_id, starts_on=body.starts_on,
-            ends_on=body.ends_on, timezone=body.timezone, policy_version=body.policy_version,
+            kit,
+            config,
+            principal,
+            period_id=body.period_id,
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+            timezone=body.timezone,
+            policy_version=body.policy_version,
         )
 
     @router.get("/periods")
@@ -136,8 +146,7 @@ def build_router(config: AppraisalConfig) -> APIRouter:
         return application.period_json(await views.period_row(_pool(kit), period_id))
 
     @router.post("/periods/{period_id}/close")
-    async def close_period(period_id: PeriodId, kit: Kit, principal: Scheduler
-                           ) -> dict[str, Any]:
+    async def close_period(period_id: PeriodId, kit: Kit, principal: Scheduler) -> dict[str, Any]:
         """Finalise every appraised employee and emit the outcomes; running it again changes
         nothing (R-B4.2, R-B4.3, R-B5.3)."""
         return await application.close_period(kit, config, principal, period_id)
@@ -152,27 +161,32 @@ def build_router(config: AppraisalConfig) -> APIRouter:
 
     @router.get("/periods/{period_id}/scoreboard")
     async def read_scoreboard(
-        period_id: PeriodId, kit: Kit, principal: Manager,
+        period_id: PeriodId,
+        kit: Kit,
+        principal: Manager,
         team_id: Annotated[TeamId | None, Query()] = None,
     ) -> dict[str, Any]:
         return await application.scoreboard(kit, principal, period_id, team_id)
 
     @router.get("/periods/{period_id}/bands")
     async def read_band_distribution(
-        period_id: PeriodId, kit: Kit, principal: Manager,
+        period_id: PeriodId,
+        kit: Kit,
+        principal: Manager,
         team_id: Annotated[TeamId | None, Query()] = None,
     ) -> dict[str, Any]:
         return await application.band_distribution(kit, principal, period_id, team_id)
 
     @router.post(
         "/periods/{period_id}/what-if",
-        openapi_extra={"requestBody": {"required": True, "content": {
-            media: {"schema": {"type": "string"}} for media in POLICY_MEDIA_TYPES
-        }}},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {media: {"schema": {"type": "string"}} for media in POLICY_MEDIA_TYPES},
+            }
+        },
     )
-    async def what_if(
-        period_id: PeriodId, request: Request, kit: Kit, principal: Hr
-    ) -> Any:
+    async def what_if(period_id: PeriodId, request: Request, kit: Kit, principal: Hr) -> Any:
         """Score a closed period under a candidate policy (the YAML document as the body) beside
         its pinned one, per employee; nothing is recorded (R-A8)."""
         media = request.headers.get("content-type", "").split(";")[0].strip()
@@ -202,8 +216,9 @@ def build_router(config: AppraisalConfig) -> APIRouter:
         return await application.employee_actions(kit, principal, employee_id)
 
     @router.post("/actions/{action_id}/appeal", status_code=201)
-    async def appeal(action_id: UUID, body: AppealIn, kit: Kit, principal: Appellant
-                     ) -> dict[str, Any]:
+    async def appeal(
+        action_id: UUID, body: AppealIn, kit: Kit, principal: Appellant
+    ) -> dict[str, Any]:
         """The employee contests their own disciplinary action, with a reason (R-B4.3)."""
         return await application.file_appeal(kit, principal, action_id, body.reason)
 
@@ -211,29 +226,38 @@ def build_router(config: AppraisalConfig) -> APIRouter:
     async def list_appeals(
         kit: Kit, principal: Hr, undecided: Annotated[bool, Query()] = True
     ) -> list[dict[str, Any]]:
-        return [_appeal_json(row) for row in await views.appeals(_pool(kit),
-                                                                 undecided_only=undecided)]
+        return [
+            _appeal_json(row) for row in await views.appeals(_pool(kit), undecided_only=undecided)
+        ]
 
     @router.post("/appeals/{appeal_id}/decision")
-    async def decide(appeal_id: UUID, body: DecisionIn, kit: Kit, principal: Hr
-                     ) -> dict[str, Any]:
+    async def decide(appeal_id: UUID, body: DecisionIn, kit: Kit, principal: Hr) -> dict[str, Any]:
         """hr upholds or overturns; an overturned action no longer counts towards escalation."""
-        return await application.decide_appeal(kit, principal, appeal_id, body.decision,
-                                               body.reason)
+        return await application.decide_appeal(
+            kit, principal, appeal_id, body.decision, body.reason
+        )
 
     # Maintenance ---------------------------------------------------------------------------
 
     @router.get("/admin/projections")
     async def list_generations(kit: Kit, principal: Scheduler) -> list[dict[str, Any]]:
         return [
-            {**row, **{k: row[k].isoformat() for k in ("created_at", "progressed_at",
-                                                        "switched_at") if row[k]}}
+            {
+                **row,
+                **{
+                    k: row[k].isoformat()
+                    for k in ("created_at", "progressed_at", "switched_at")
+                    if row[k]
+                },
+            }
             for row in await views.generations(_pool(kit))
         ]
 
     @router.post("/admin/projections/rebuild", status_code=202)
     async def rebuild(
-        kit: Kit, principal: Scheduler, request: Request,
+        kit: Kit,
+        principal: Scheduler,
+        request: Request,
         switch: Annotated[bool, Query(description="switch to it once caught up")] = True,
     ) -> dict[str, Any]:
         """Rebuild the facts and roster from the streams beside the live ones, then switch.
@@ -241,8 +265,9 @@ def build_router(config: AppraisalConfig) -> APIRouter:
         assert kit.js is not None
         report = await begin_rebuild(_pool(kit), kit.js, kit.namespace, kit.clock.now())
         tasks: set[asyncio.Task[None]] = request.app.state.rebuilds
-        task = asyncio.create_task(_finish_rebuild(kit, report, switch, config),
-                                   name=f"rebuild-{report.generation}")
+        task = asyncio.create_task(
+            _finish_rebuild(kit, report, switch, config), name=f"rebuild-{report.generation}"
+        )
         tasks.add(task)
         task.add_done_callback(tasks.discard)
         return report_json(report)
@@ -290,8 +315,9 @@ async def _finish_rebuild(
     the next rebuild request replaces it once it is stale."""
     assert kit.js is not None
     try:
-        await catch_up(_pool(kit), kit.js, kit.namespace, report,
-                       batch_size=config.rebuild_batch_size)
+        await catch_up(
+            _pool(kit), kit.js, kit.namespace, report, batch_size=config.rebuild_batch_size
+        )
         if switch:
             await switch_to(_pool(kit), report.generation)
     except Exception as error:
@@ -305,8 +331,12 @@ def _pool(kit: ServiceKit) -> Any:
 
 def _appeal_json(row: dict[str, Any]) -> dict[str, Any]:
     return {
-        key: (value.isoformat() if hasattr(value, "isoformat") else
-              str(value) if isinstance(value, UUID) else value)
+        key: (
+            value.isoformat()
+            if hasattr(value, "isoformat")
+            else str(value)
+            if isinstance(value, UUID)
+            else value
+        )
         for key, value in row.items()
     }
-

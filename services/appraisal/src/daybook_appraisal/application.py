@@ -20,12 +20,13 @@ from zoneinfo import ZoneInfo
 import structlog
 from daybook_shared.contracts import Event
 from daybook_shared.contracts.appraisal import (
+    AppealDecision,
     AppraisalFinalized,
     DisciplinaryActionIssued,
     RewardGranted,
 )
 from daybook_shared.errors import Conflict, Forbidden, InvalidCommand, NotFound
-from daybook_shared.kit.eventstore import UnitOfWork
+from daybook_shared.kit.eventstore import EventStore, UnitOfWork
 from daybook_shared.runtime.auth import Principal
 from daybook_shared.runtime.service import ServiceKit
 
@@ -67,6 +68,11 @@ def pinned_policy(text: str) -> LoadedPolicy:
 def _pool(kit: ServiceKit) -> Any:
     assert kit.pool is not None, "the service is not started"
     return kit.pool
+
+
+def _store(kit: ServiceKit) -> EventStore:
+    assert kit.store is not None, "the service is not started"
+    return kit.store
 
 
 async def _append(uow: UnitOfWork, stream_id: str, new: list[Any]) -> list[Event]:
@@ -113,8 +119,14 @@ async def open_period(
             f"no policy {version!r}; available: {', '.join(sorted(config.policies))}",
             field="policy_version",
         )
-    command = model.OpenPeriod(period_id, starts_on, ends_on,
-                               timezone or config.organisation_timezone, policy, kit.clock.now())
+    command = model.OpenPeriod(
+        period_id,
+        starts_on,
+        ends_on,
+        timezone or config.organisation_timezone,
+        policy,
+        kit.clock.now(),
+    )
 
     async def handler(uow: UnitOfWork) -> dict[str, Any]:
         # Overlap is checked across periods: serialise the opens.
@@ -125,7 +137,9 @@ async def open_period(
             await uow.conn.execute(
                 "INSERT INTO pinned_policies (policy_version, sha256, document) "
                 "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                policy.version, policy.sha256, policy.text,
+                policy.version,
+                policy.sha256,
+                policy.text,
             )
             await _append(uow, period_stream(period_id), new)
         return period_json(await views.period_row(uow.conn, period_id))
@@ -160,13 +174,14 @@ async def close_period(
 
     Idempotent: a second run finalises nobody again and records nothing."""
     pool = _pool(kit)
-    state = _period_state(await kit.store.load(period_stream(period_id)))  # type: ignore[union-attr]
+    state = _period_state(await _store(kit).load(period_stream(period_id)))
     now = kit.clock.now()
     model.ensure_closable(state, period_id, now)
     _, period, policy = await _period(kit, period_id)
     generation = await live_generation(pool)
-    employees = [e for e in await views.roster(pool, generation)
-                 if appraised(e, policy.policy, period)]
+    employees = [
+        e for e in await views.roster(pool, generation) if appraised(e, policy.policy, period)
+    ]
     finalised_now = 0
     for entry in employees:
         if await _finalise(kit, principal, period, policy.policy, entry, now):
@@ -174,14 +189,17 @@ async def close_period(
 
     async def close(uow: UnitOfWork) -> None:
         closing = _period_state(await uow.load(period_stream(period_id)))
-        await _append(uow, period_stream(period_id), model.close_period(
-            model.ClosePeriod(period_id, len(employees), now), closing
-        ))
+        await _append(
+            uow,
+            period_stream(period_id),
+            model.close_period(model.ClosePeriod(period_id, len(employees), now), closing),
+        )
 
     await kit.execute("ClosePeriod", close, principal=principal)
     row = await views.period_row(pool, period_id)
-    log.info("period.closed", period_id=period_id, appraised=len(employees),
-             finalised_now=finalised_now)
+    log.info(
+        "period.closed", period_id=period_id, appraised=len(employees), finalised_now=finalised_now
+    )
     return {**period_json(row), "finalised_now": finalised_now}
 
 
@@ -200,9 +218,16 @@ async def _finalise(
             return False
         facts = await _facts(uow.conn, policy, period, entry.employee_id, record.history())
         new = model.finalise_appraisal(
-            model.FinaliseAppraisal(period.period_id, period.window, entry.employee_id,
-                                    ZoneInfo(entry.timezone), tuple(facts), now),
-            policy, record,
+            model.FinaliseAppraisal(
+                period.period_id,
+                period.window,
+                entry.employee_id,
+                ZoneInfo(entry.timezone),
+                tuple(facts),
+                now,
+            ),
+            policy,
+            record,
         )
         await _append(uow, stream, new)
         return True
@@ -223,8 +248,12 @@ async def _facts_of(
 ) -> dict[str, list[Fact]]:
     generation = await live_generation(db)
     return await views.facts_for(
-        db, generation, employee_ids, lookback(policy, period.window, history),
-        period.window.ends_on, views.unbounded_kinds(policy.conduct_kinds()),
+        db,
+        generation,
+        employee_ids,
+        lookback(policy, period.window, history),
+        period.window.ends_on,
+        views.unbounded_kinds(policy.conduct_kinds()),
     )
 
 
@@ -245,9 +274,7 @@ async def close_due_periods(kit: ServiceKit, config: AppraisalConfig) -> list[st
 # Scorecards ----------------------------------------------------------------------------------
 
 
-async def _visible_entry(
-    kit: ServiceKit, caller: Caller, employee_id: str
-) -> RosterEntry:
+async def _visible_entry(kit: ServiceKit, caller: Caller, employee_id: str) -> RosterEntry:
     entry = await views.roster_entry(_pool(kit), await live_generation(_pool(kit)), employee_id)
     require_read(caller, employee_id, entry.supervisor_id if entry else None)
     if entry is None:
@@ -256,7 +283,7 @@ async def _visible_entry(
 
 
 async def _record(kit: ServiceKit, employee_id: str) -> tuple[EmployeeRecord, list[Any]]:
-    events = await kit.store.load(employee_stream(employee_id))  # type: ignore[union-attr]
+    events = await _store(kit).load(employee_stream(employee_id))
     payloads = [event.payload for event in events]
     return record_of(employee_id, payloads), payloads
 
@@ -284,7 +311,8 @@ def _scorecard_json(
         shown = component.model_dump(mode="json")
         shown["events"] = [
             {**_fact_json(by_id[event_id]), "rule_ids": list(component.rule_ids)}
-            for event_id in component.counted_event_ids if event_id in by_id
+            for event_id in component.counted_event_ids
+            if event_id in by_id
         ]
         components.append(shown)
     return {
@@ -307,12 +335,22 @@ def _provisional(appraisal: Appraisal, policy: Policy, now: datetime) -> dict[st
     events = model.outcome_events(appraisal, policy, now)
     finalized = events[0].payload
     assert isinstance(finalized, AppraisalFinalized)
-    reward = next((e.payload.model_dump(mode="json") for e in events
-                   if isinstance(e.payload, RewardGranted)), None)
-    actions = [{**e.payload.model_dump(mode="json"), "appeal": None} for e in events
-               if isinstance(e.payload, DisciplinaryActionIssued)]
-    return _scorecard_json("provisional", finalized, reward, actions,
-                           list(appraisal.scorecard.facts) + list(appraisal.considered))
+    reward = next(
+        (e.payload.model_dump(mode="json") for e in events if isinstance(e.payload, RewardGranted)),
+        None,
+    )
+    actions = [
+        {**e.payload.model_dump(mode="json"), "appeal": None}
+        for e in events
+        if isinstance(e.payload, DisciplinaryActionIssued)
+    ]
+    return _scorecard_json(
+        "provisional",
+        finalized,
+        reward,
+        actions,
+        list(appraisal.scorecard.facts) + list(appraisal.considered),
+    )
 
 
 def action_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -324,7 +362,8 @@ def action_json(row: dict[str, Any]) -> dict[str, Any]:
             "filed_at": row["appeal_filed_at"].isoformat(),
             "decision": row["appeal_decision"],
             "decision_reason": row["appeal_decision_reason"],
-            "decided_at": row["appeal_decided_at"].isoformat() if row["appeal_decided_at"]
+            "decided_at": row["appeal_decided_at"].isoformat()
+            if row["appeal_decided_at"]
             else None,
         }
     return {**row["issued"], "appeal": appeal}
@@ -344,19 +383,24 @@ async def scorecard(
     stored = (await views.appraisal_rows(pool, period_id, [employee_id])).get(employee_id)
     if stored is None:
         if row["closed_at"] is not None:
-            raise NotFound(f"{employee_id} was not appraised in period {period_id}",
-                           field="employee_id")
+            raise NotFound(
+                f"{employee_id} was not appraised in period {period_id}", field="employee_id"
+            )
         facts = await _facts(pool, policy.policy, period, employee_id, record.history())
-        appraisal = appraise(policy.policy, period, employee_id, ZoneInfo(entry.timezone), facts,
-                             record.history())
+        appraisal = appraise(
+            policy.policy, period, employee_id, ZoneInfo(entry.timezone), facts, record.history()
+        )
         return _provisional(appraisal, policy.policy, kit.clock.now())
     finalized = AppraisalFinalized.model_validate(stored["finalized"])
     generation = await live_generation(pool)
     considered = set(finalized.considered_event_ids)
     counted = await views.facts_by_ids(pool, generation, employee_id, list(considered))
     now_known = await _facts(pool, policy.policy, period, employee_id, History())
-    late = [fact for fact in facts_in(now_known, period.window, ZoneInfo(entry.timezone))
-            if fact.event_id not in considered]
+    late = [
+        fact
+        for fact in facts_in(now_known, period.window, ZoneInfo(entry.timezone))
+        if fact.event_id not in considered
+    ]
     actions = [action_json(a) for a in await views.actions_of(pool, employee_id, period_id)]
     card = _scorecard_json("final", finalized, stored["reward"], actions, counted)
     card["arrived_after_close"] = [_fact_json(fact) for fact in late]
@@ -380,8 +424,9 @@ async def _board(
     if caller.sees_everyone:
         members = await views.roster(pool, generation, team_id=team_id)
     elif caller.role == "supervisor":
-        members = await views.roster(pool, generation, supervisor_id=caller.employee_id,
-                                     team_id=team_id)
+        members = await views.roster(
+            pool, generation, supervisor_id=caller.employee_id, team_id=team_id
+        )
     else:
         raise Forbidden("the scoreboard is for supervisors and hr", field="role")
     _, period, policy = await _period(kit, period_id)
@@ -397,10 +442,17 @@ async def _board(
             continue
         # Score and band do not depend on the record; promotion and discipline do, and wait
         # for the close.
-        appraisal = appraise(policy.policy, period, member.employee_id,
-                             ZoneInfo(member.timezone), facts[member.employee_id], History())
-        rows.append(BoardRow(member, "provisional", str(appraisal.scorecard.score),
-                             appraisal.band.id))
+        appraisal = appraise(
+            policy.policy,
+            period,
+            member.employee_id,
+            ZoneInfo(member.timezone),
+            facts[member.employee_id],
+            History(),
+        )
+        rows.append(
+            BoardRow(member, "provisional", str(appraisal.scorecard.score), appraisal.band.id)
+        )
     return rows
 
 
@@ -463,28 +515,41 @@ async def file_appeal(
     async def handler(uow: UnitOfWork) -> dict[str, Any]:
         stream = employee_stream(employee_id)
         record = record_of(employee_id, [e.payload for e in await uow.load(stream)])
-        [filed] = await _append(uow, stream, model.file_appeal(command, record))
-        return {"appeal_id": str(filed.payload.appeal_id), "action_id": str(action_id),  # type: ignore[attr-defined]
-                "employee_id": employee_id, "reason": reason, "decision": None}
+        await _append(uow, stream, model.file_appeal(command, record))
+        return {
+            "appeal_id": str(model.appeal_id_for(action_id)),
+            "action_id": str(action_id),
+            "employee_id": employee_id,
+            "reason": reason,
+            "decision": None,
+        }
 
     return (await kit.execute("FileAppeal", handler, principal=principal)).response
 
 
 async def decide_appeal(
-    kit: ServiceKit, principal: Principal, appeal_id: UUID, decision: str, reason: str | None
+    kit: ServiceKit,
+    principal: Principal,
+    appeal_id: UUID,
+    decision: AppealDecision,
+    reason: str | None,
 ) -> dict[str, Any]:
     """hr upholds or overturns; an overturned action stops counting towards escalation."""
     appeal = await views.appeal_row(_pool(kit), appeal_id)
     employee_id = appeal["employee_id"]
-    command = model.DecideAppeal(appeal_id, employee_id, decision,  # type: ignore[arg-type]
-                                 reason, kit.clock.now())
+    command = model.DecideAppeal(appeal_id, employee_id, decision, reason, kit.clock.now())
 
     async def handler(uow: UnitOfWork) -> dict[str, Any]:
         stream = employee_stream(employee_id)
         record = record_of(employee_id, [e.payload for e in await uow.load(stream)])
         await _append(uow, stream, model.decide_appeal(command, record))
-        return {"appeal_id": str(appeal_id), "action_id": str(appeal["action_id"]),
-                "employee_id": employee_id, "decision": decision, "reason": reason}
+        return {
+            "appeal_id": str(appeal_id),
+            "action_id": str(appeal["action_id"]),
+            "employee_id": employee_id,
+            "decision": decision,
+            "reason": reason,
+        }
 
     return (await kit.execute("DecideAppeal", handler, principal=principal)).response
 
@@ -506,17 +571,16 @@ def _summary_json(summary: OutcomeSummary) -> dict[str, Any]:
     }
 
 
-async def try_policy(
-    kit: ServiceKit, period_id: str, candidate: LoadedPolicy
-) -> dict[str, Any]:
+async def try_policy(kit: ServiceKit, period_id: str, candidate: LoadedPolicy) -> dict[str, Any]:
     """Score a closed period's history under a candidate policy beside its pinned one (R-A8).
 
     Each employee's facts are exactly those their close considered, and their record is as the
     close saw it, so the only difference is the policy. Nothing is recorded."""
     row, period, pinned = await _period(kit, period_id)
     if row["closed_at"] is None:
-        raise Conflict(f"period {period_id} is still open: try a policy on a closed period",
-                       field="period_id")
+        raise Conflict(
+            f"period {period_id} is still open: try a policy on a closed period", field="period_id"
+        )
     pool = _pool(kit)
     generation = await live_generation(pool)
     comparisons: list[Comparison] = []
@@ -524,16 +588,21 @@ async def try_policy(
         finalized = AppraisalFinalized.model_validate(stored["finalized"])
         entry = await views.roster_entry(pool, generation, employee_id)
         tz = ZoneInfo(entry.timezone if entry else row["timezone"])
-        facts = await views.facts_by_ids(pool, generation, employee_id,
-                                         list(finalized.considered_event_ids))
+        facts = await views.facts_by_ids(
+            pool, generation, employee_id, list(finalized.considered_event_ids)
+        )
         _, payloads = await _record(kit, employee_id)
         record = record_before_close(employee_id, payloads, period_id)
-        comparisons.append(what_if(pinned.policy, candidate.policy, period, employee_id, tz,
-                                   tuple(facts), record))
+        comparisons.append(
+            what_if(pinned.policy, candidate.policy, period, employee_id, tz, tuple(facts), record)
+        )
     before = Counter(c.current.band for c in comparisons)
     after = Counter(c.candidate.band for c in comparisons)
-    bands = list(dict.fromkeys([*(b.id for b in pinned.policy.bands),
-                                *(b.id for b in candidate.policy.bands)]))
+    bands = list(
+        dict.fromkeys(
+            [*(b.id for b in pinned.policy.bands), *(b.id for b in candidate.policy.bands)]
+        )
+    )
     return {
         "period_id": period_id,
         "current_policy_version": pinned.version,
@@ -556,4 +625,3 @@ async def try_policy(
             "bands_candidate": {band: after.get(band, 0) for band in bands},
         },
     }
-

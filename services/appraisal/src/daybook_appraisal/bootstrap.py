@@ -22,9 +22,7 @@ DESCRIPTION = (
 )
 
 
-def build_app(
-    settings: AppraisalSettings | None = None, *, clock: Clock | None = None
-) -> FastAPI:
+def build_app(settings: AppraisalSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or AppraisalSettings()
     config = AppraisalConfig.from_settings(settings)
 
@@ -38,8 +36,13 @@ def build_app(
         migrations=["daybook_appraisal"],
         routers=[build_router(config)],
         projections=[FactsProjection()],
-        jobs=[every(timedelta(seconds=settings.close_interval_s), close_due,
-                    name="appraisal-close-due-periods")],
+        jobs=[
+            every(
+                timedelta(seconds=settings.close_interval_s),
+                close_due,
+                name="appraisal-close-due-periods",
+            )
+        ],
         consumes=CONSUMED_CONTEXTS,
     )
     app = build_service(spec, settings, clock=clock)

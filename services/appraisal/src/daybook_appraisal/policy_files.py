@@ -22,10 +22,16 @@ def read_policies(directory: Path) -> dict[str, LoadedPolicy]:
         loaded = read_policy(path)
         other = found.get(loaded.version)
         if other is not None and other.sha256 != loaded.sha256:
-            raise PolicyError(path.name, [PolicyProblem(
-                1, "policy_version",
-                f"{loaded.version} is already used by another file with different content; "
-                "give this one a new version",
-            )])
+            raise PolicyError(
+                path.name,
+                [
+                    PolicyProblem(
+                        1,
+                        "policy_version",
+                        f"{loaded.version} is already used by another file with different content; "
+                        "give this one a new version",
+                    )
+                ],
+            )
         found[loaded.version] = loaded
     return found

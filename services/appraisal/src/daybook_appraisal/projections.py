@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import asyncpg
-from daybook_shared.contracts import REGISTRY, Envelope, Event
+from daybook_shared.contracts import REGISTRY, Envelope, Event, Payload
 from daybook_shared.contracts.appraisal import (
     AppealDecided,
     AppealFiled,
@@ -165,8 +166,17 @@ async def refold_roster(
             left_on = EXCLUDED.left_on
         """,
         [
-            (generation, e.employee_id, e.display_name, e.team_id, e.supervisor_id, e.role,
-             e.timezone, e.hired_on, e.left_on)
+            (
+                generation,
+                e.employee_id,
+                e.display_name,
+                e.team_id,
+                e.supervisor_id,
+                e.role,
+                e.timezone,
+                e.hired_on,
+                e.left_on,
+            )
             for e in entries
         ],
     )
@@ -175,8 +185,8 @@ async def refold_roster(
 # Own views -----------------------------------------------------------------------------------
 
 
-def _json(payload: object) -> dict:
-    return payload.model_dump(mode="json")  # type: ignore[attr-defined]
+def _json(payload: Payload) -> dict[str, Any]:
+    return payload.model_dump(mode="json")
 
 
 async def apply_own(conn: asyncpg.Connection, event: Event) -> None:
@@ -188,48 +198,81 @@ async def apply_own(conn: asyncpg.Connection, event: Event) -> None:
             "INSERT INTO periods (period_id, starts_on, ends_on, timezone, policy_version, "
             "policy_sha256, opened_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
             "ON CONFLICT (period_id) DO NOTHING",
-            p.period_id, p.starts_on, p.ends_on, p.timezone, p.policy_version, p.policy_sha256, at,
+            p.period_id,
+            p.starts_on,
+            p.ends_on,
+            p.timezone,
+            p.policy_version,
+            p.policy_sha256,
+            at,
         )
     elif isinstance(p, AppraisalPeriodClosed):
         await conn.execute(
             "UPDATE periods SET closed_at = $2, appraised_count = $3 WHERE period_id = $1",
-            p.period_id, at, p.appraised_count,
+            p.period_id,
+            at,
+            p.appraised_count,
         )
     elif isinstance(p, AppraisalFinalized):
         await conn.execute(
             "INSERT INTO appraisals (period_id, employee_id, event_id, score, band, finalized, "
             "finalized_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-            p.period_id, p.employee_id, event.event_id, p.score, p.band, _json(p), at,
+            p.period_id,
+            p.employee_id,
+            event.event_id,
+            p.score,
+            p.band,
+            _json(p),
+            at,
         )
     elif isinstance(p, RewardGranted):
         await conn.execute(
             "UPDATE appraisals SET reward = $3 WHERE period_id = $1 AND employee_id = $2",
-            p.period_id, p.employee_id, _json(p),
+            p.period_id,
+            p.employee_id,
+            _json(p),
         )
     elif isinstance(p, DisciplinaryActionIssued):
         await conn.execute(
             "INSERT INTO actions (action_id, employee_id, period_id, level, policy_rule_id, "
             "incident_at, issued, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
             "ON CONFLICT DO NOTHING",
-            p.action_id, p.employee_id, p.period_id, p.level, p.policy_rule_id, p.incident_at,
-            _json(p), at,
+            p.action_id,
+            p.employee_id,
+            p.period_id,
+            p.level,
+            p.policy_rule_id,
+            p.incident_at,
+            _json(p),
+            at,
         )
     elif isinstance(p, AppealFiled):
         await conn.execute(
             "INSERT INTO appeals (appeal_id, action_id, employee_id, reason, filed_at, filed_by) "
             "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            p.appeal_id, p.action_id, p.employee_id, p.reason, at, event.envelope.actor_id,
+            p.appeal_id,
+            p.action_id,
+            p.employee_id,
+            p.reason,
+            at,
+            event.envelope.actor_id,
         )
-        await conn.execute("UPDATE actions SET appeal_id = $2 WHERE action_id = $1",
-                           p.action_id, p.appeal_id)
+        await conn.execute(
+            "UPDATE actions SET appeal_id = $2 WHERE action_id = $1", p.action_id, p.appeal_id
+        )
     elif isinstance(p, AppealDecided):
         await conn.execute(
             "UPDATE appeals SET decision = $2, decision_reason = $3, decided_at = $4, "
             "decided_by = $5 WHERE appeal_id = $1",
-            p.appeal_id, p.decision, p.reason, at, event.envelope.actor_id,
+            p.appeal_id,
+            p.decision,
+            p.reason,
+            at,
+            event.envelope.actor_id,
         )
-        await conn.execute("UPDATE actions SET appeal_decision = $2 WHERE action_id = $1",
-                           p.action_id, p.decision)
+        await conn.execute(
+            "UPDATE actions SET appeal_decision = $2 WHERE action_id = $1", p.action_id, p.decision
+        )
 
 
 OWN_VIEWS = ("periods", "appraisals", "actions", "appeals")
@@ -251,4 +294,3 @@ async def rebuild_own_views(store: EventStore, conn: asyncpg.Connection) -> int:
                 await apply_own(conn, event)
                 replayed += 1
             after = logged[-1].at
-

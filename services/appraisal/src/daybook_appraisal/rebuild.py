@@ -82,9 +82,9 @@ async def begin_rebuild(
             "SELECT generation FROM projection_generations WHERE status = 'retired'"
         ):
             await _drop_generation(conn, row["generation"])
-        generation = int(await conn.fetchval(
-            "SELECT max(generation) + 1 FROM projection_generations"
-        ))
+        generation = int(
+            await conn.fetchval("SELECT max(generation) + 1 FROM projection_generations")
+        )
         for table in PARTITIONED:
             await conn.execute(
                 f"CREATE TABLE {table}_g{generation} PARTITION OF {table} "
@@ -93,14 +93,17 @@ async def begin_rebuild(
         await conn.execute(
             "INSERT INTO projection_generations (generation, status, progressed_at) "
             "VALUES ($1, 'building', $2)",
-            generation, now,
+            generation,
+            now,
         )
     # Noted after the generation is visible: later messages reach it through the live consumer.
-    targets = {context: await _last_sequence(js, namespace, context)
-               for context in CONSUMED_CONTEXTS}
+    targets = {
+        context: await _last_sequence(js, namespace, context) for context in CONSUMED_CONTEXTS
+    }
     await pool.execute(
         "UPDATE projection_generations SET catch_up_to = $2 WHERE generation = $1",
-        generation, targets,
+        generation,
+        targets,
     )
     log.info("rebuild.begun", generation=generation, catch_up_to=targets)
     return RebuildReport(generation, targets)
@@ -124,20 +127,28 @@ async def catch_up(
 ) -> RebuildReport:
     """Read every stream from sequence 1 to its noted end into the new generation."""
     started = time.perf_counter()
-    counts = await asyncio.gather(*(
-        _catch_up_stream(pool, js, namespace, report, context, target, batch_size)
-        for context, target in report.catch_up_to.items()
-    ))
+    counts = await asyncio.gather(
+        *(
+            _catch_up_stream(pool, js, namespace, report, context, target, batch_size)
+            for context, target in report.catch_up_to.items()
+        )
+    )
     report.per_context = dict(zip(report.catch_up_to, counts, strict=True))
     report.events_read = sum(counts)
     report.seconds = time.perf_counter() - started
     await pool.execute(
         "UPDATE projection_generations SET status = 'ready', events_read = $2, seconds = $3, "
         "progressed_at = now() WHERE generation = $1",
-        report.generation, report.events_read, report.seconds,
+        report.generation,
+        report.events_read,
+        report.seconds,
     )
-    log.info("rebuild.caught_up", generation=report.generation, events=report.events_read,
-             seconds=round(report.seconds, 2))
+    log.info(
+        "rebuild.caught_up",
+        generation=report.generation,
+        events=report.events_read,
+        seconds=round(report.seconds, 2),
+    )
     return report
 
 
@@ -153,13 +164,16 @@ async def _catch_up_stream(
     if target == 0:
         return 0
     stream = namespace.stream_name(context)
-    consumer = await js.add_consumer(stream, config=ConsumerConfig(
-        deliver_policy=DeliverPolicy.ALL,
-        ack_policy=AckPolicy.NONE,
-        filter_subject=namespace.filter(context),
-        inactive_threshold=60.0,
-        max_waiting=1,
-    ))
+    consumer = await js.add_consumer(
+        stream,
+        config=ConsumerConfig(
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.NONE,
+            filter_subject=namespace.filter(context),
+            inactive_threshold=60.0,
+            max_waiting=1,
+        ),
+    )
     subscription = await js.pull_subscribe_bind(consumer=consumer.name, stream=stream)
     read = 0
     writing: asyncio.Task[None] | None = None
@@ -208,7 +222,8 @@ async def _write(pool: asyncpg.Pool, generation: int, events: list[Event]) -> No
         await conn.execute(
             "UPDATE projection_generations SET progressed_at = now(), "
             "events_read = events_read + $2 WHERE generation = $1",
-            generation, len(events),
+            generation,
+            len(events),
         )
 
 
@@ -220,8 +235,9 @@ async def switch_to(pool: asyncpg.Pool, generation: int) -> None:
             generation,
         )
         if status != "ready":
-            raise Conflict(f"generation {generation} is {status or 'unknown'}, not ready",
-                           field="generation")
+            raise Conflict(
+                f"generation {generation} is {status or 'unknown'}, not ready", field="generation"
+            )
         await conn.execute(
             "UPDATE projection_generations SET status = 'retired' WHERE status = 'live'"
         )

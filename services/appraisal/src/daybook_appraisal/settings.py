@@ -29,9 +29,10 @@ class AppraisalSettings(ServiceSettings):
         default="UTC", description="A period's default timezone: it closes after its last day there"
     )
     close_grace_hours: float = Field(
-        default=24.0, ge=0,
+        default=24.0,
+        ge=0,
         description="How long after a period's last day the scheduler closes it, so that the "
-                    "day-close and missed-report sweeps of that day have arrived",
+        "day-close and missed-report sweeps of that day have arrived",
     )
     close_interval_s: float = Field(default=300.0, gt=0, description="How often to look")
     rebuild_batch_size: int = Field(default=2000, ge=1, le=20000)
@@ -52,11 +53,17 @@ class AppraisalConfig:
         """Load and check every policy file; a bad one stops the service with its problems."""
         policies = read_policies(settings.policy_dir)
         if settings.active_policy not in policies:
-            raise PolicyError(str(settings.policy_dir), [PolicyProblem(
-                1, "active_policy",
-                f"no policy file in {settings.policy_dir} has policy_version "
-                f"{settings.active_policy!r} (found: {', '.join(sorted(policies)) or 'none'})",
-            )])
+            raise PolicyError(
+                str(settings.policy_dir),
+                [
+                    PolicyProblem(
+                        1,
+                        "active_policy",
+                        f"no policy file in {settings.policy_dir} has policy_version "
+                        f"{settings.active_policy!r} (found: {', '.join(sorted(policies)) or 'none'})",
+                    )
+                ],
+            )
         return cls(
             policies=policies,
             active=policies[settings.active_policy],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import asyncpg
@@ -13,7 +13,7 @@ from daybook_shared.errors import NotFound
 from daybook_appraisal.domain.facts import KINDS, Fact, FactKind, Window
 from daybook_appraisal.domain.roster import RosterEntry
 
-Db = asyncpg.Connection | asyncpg.Pool
+Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
 # A fact's coarse `day` is its UTC date; its business date in any timezone is within a day of it.
 MARGIN = timedelta(days=1)
@@ -44,7 +44,8 @@ def _fact(row: asyncpg.Record) -> Fact:
 
 def unbounded_kinds(extra: Iterable[FactKind] = ()) -> list[str]:
     """Kinds read back to the beginning: standing facts, and those named in `extra`."""
-    return sorted({k.value for k, info in KINDS.items() if info.standing} | {k.value for k in extra})
+    standing = {kind.value for kind, info in KINDS.items() if info.standing}
+    return sorted(standing | {kind.value for kind in extra})
 
 
 async def facts_for(
@@ -206,8 +207,9 @@ async def pinned_policy_text(db: Db, version: str, sha256: str) -> str:
         sha256,
     )
     if document is None:
-        raise NotFound(f"the text of policy {version} ({sha256[:12]}) is not stored",
-                       field="policy_version")
+        raise NotFound(
+            f"the text of policy {version} ({sha256[:12]}) is not stored", field="policy_version"
+        )
     return str(document)
 
 

@@ -42,22 +42,51 @@ AFTER_NOVEMBER = shanghai(2026, 12, 1, 8)
 
 # Team north: supervisor S1 with E1 and E2. Team south: supervisor S2 with E3.
 ROSTER = [
-    EmployeeHired(employee_id="S1", display_name="Supervisor North", team_id="north",
-                  role="supervisor", timezone="Asia/Shanghai", hired_on=date(2020, 1, 1)),
-    EmployeeHired(employee_id="E1", display_name="Seller One", team_id="north",
-                  supervisor_id="S1", timezone="Asia/Shanghai", hired_on=date(2025, 1, 1)),
-    EmployeeHired(employee_id="E2", display_name="Seller Two", team_id="north",
-                  supervisor_id="S1", timezone="Asia/Shanghai", hired_on=date(2025, 1, 1)),
-    EmployeeHired(employee_id="S2", display_name="Supervisor South", team_id="south",
-                  role="supervisor", timezone="Asia/Shanghai", hired_on=date(2020, 1, 1)),
-    EmployeeHired(employee_id="E3", display_name="Seller Three", team_id="south",
-                  supervisor_id="S2", timezone="Asia/Shanghai", hired_on=date(2025, 1, 1)),
+    EmployeeHired(
+        employee_id="S1",
+        display_name="Supervisor North",
+        team_id="north",
+        role="supervisor",
+        timezone="Asia/Shanghai",
+        hired_on=date(2020, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="E1",
+        display_name="Seller One",
+        team_id="north",
+        supervisor_id="S1",
+        timezone="Asia/Shanghai",
+        hired_on=date(2025, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="E2",
+        display_name="Seller Two",
+        team_id="north",
+        supervisor_id="S1",
+        timezone="Asia/Shanghai",
+        hired_on=date(2025, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="S2",
+        display_name="Supervisor South",
+        team_id="south",
+        role="supervisor",
+        timezone="Asia/Shanghai",
+        hired_on=date(2020, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="E3",
+        display_name="Seller Three",
+        team_id="south",
+        supervisor_id="S2",
+        timezone="Asia/Shanghai",
+        hired_on=date(2025, 1, 1),
+    ),
 ]
 
 
 def token(role: str, subject: str, employee_id: str | None = None) -> dict[str, str]:
-    signed = mint_token(DEVELOPMENT_JWT_SECRET, role=role, subject=subject,
-                        employee_id=employee_id)
+    signed = mint_token(DEVELOPMENT_JWT_SECRET, role=role, subject=subject, employee_id=employee_id)
     return {"Authorization": f"Bearer {signed}"}
 
 
@@ -75,9 +104,14 @@ SCHEDULER = token("integration", "appraisal-scheduler")
 
 def envelope(payload: Payload, at: datetime, event_id: UUID | None = None) -> Envelope:
     return Envelope(
-        event_id=event_id or uuid4(), event_type=payload.event_type,
-        schema_version=payload.schema_version, stream_id=f"{payload.context}-{uuid4()}",
-        stream_version=1, occurred_at=at, recorded_at=at, producer=payload.context,
+        event_id=event_id or uuid4(),
+        event_type=payload.event_type,
+        schema_version=payload.schema_version,
+        stream_id=f"{payload.context}-{uuid4()}",
+        stream_version=1,
+        occurred_at=at,
+        recorded_at=at,
+        producer=payload.context,
         payload=payload.model_dump(mode="json"),
     )
 
@@ -85,42 +119,68 @@ def envelope(payload: Payload, at: datetime, event_id: UUID | None = None) -> En
 def late_arrival(employee_id: str, day: date, *, excused: bool = False) -> Payload:
     start = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI) + timedelta(hours=9)
     return attendance.LateArrivalRecorded(
-        employee_id=employee_id, work_date=day, punch_id=uuid4(), scheduled_start=start,
-        arrived_at=start + timedelta(minutes=25), minutes_late=25, grace_minutes=5,
-        excused=excused, excused_by_request_id=uuid4() if excused else None,
+        employee_id=employee_id,
+        work_date=day,
+        punch_id=uuid4(),
+        scheduled_start=start,
+        arrived_at=start + timedelta(minutes=25),
+        minutes_late=25,
+        grace_minutes=5,
+        excused=excused,
+        excused_by_request_id=uuid4() if excused else None,
     )
 
 
-def sales_goal(employee_id: str, amount: str, first: date = NOV_1, last: date = NOV_30
-               ) -> Payload:
+def sales_goal(employee_id: str, amount: str, first: date = NOV_1, last: date = NOV_30) -> Payload:
     return reporting.GoalSet(
-        metric="sales_amount", amount=Money(amount=Decimal(amount), currency="CNY"),
-        goal_id=uuid4(), target_id=uuid4(), employee_id=employee_id, team_id="north",
-        period_start=first, period_end=last, cadence="monthly", revision=1,
+        metric="sales_amount",
+        amount=Money(amount=Decimal(amount), currency="CNY"),
+        goal_id=uuid4(),
+        target_id=uuid4(),
+        employee_id=employee_id,
+        team_id="north",
+        period_start=first,
+        period_end=last,
+        cadence="monthly",
+        revision=1,
     )
 
 
 def training(employee_id: str, day: date, hours: str = "16") -> Payload:
-    return reporting.TrainingCompleted(entry_id=uuid4(), employee_id=employee_id, kind="training",
-                                       title="Negotiation workshop", hours=Decimal(hours),
-                                       completed_on=day)
+    return reporting.TrainingCompleted(
+        entry_id=uuid4(),
+        employee_id=employee_id,
+        kind="training",
+        title="Negotiation workshop",
+        hours=Decimal(hours),
+        completed_on=day,
+    )
 
 
 def deal_won(employee_id: str, amount: str) -> Payload:
-    return crm.DealWon(deal_id=f"D{uuid4().hex[:8]}", customer_id="C1", employee_id=employee_id,
-                       amount=Money(amount=Decimal(amount), currency="CNY"))
+    return crm.DealWon(
+        deal_id=f"D{uuid4().hex[:8]}",
+        customer_id="C1",
+        employee_id=employee_id,
+        amount=Money(amount=Decimal(amount), currency="CNY"),
+    )
 
 
 def rated(employee_id: str, rating: int) -> Payload:
-    return crm.SatisfactionRated(rating_id=f"R{uuid4().hex[:8]}", customer_id="C1",
-                                 employee_id=employee_id, rating=rating)
+    return crm.SatisfactionRated(
+        rating_id=f"R{uuid4().hex[:8]}", customer_id="C1", employee_id=employee_id, rating=rating
+    )
 
 
 def gift_accepted(employee_id: str, severity: str = "major") -> Payload:
-    return crm.GiftDeclared(declaration_id=f"G{uuid4().hex[:8]}", employee_id=employee_id,
-                            kind="gift", decision="accepted",
-                            value=Money(amount=Decimal("800"), currency="CNY"),
-                            severity=severity)
+    return crm.GiftDeclared(
+        declaration_id=f"G{uuid4().hex[:8]}",
+        employee_id=employee_id,
+        kind="gift",
+        decision="accepted",
+        value=Money(amount=Decimal("800"), currency="CNY"),
+        severity=severity,
+    )
 
 
 @dataclass
@@ -134,7 +194,11 @@ class Appraisal:
     db: asyncpg.Connection
 
     async def publish(
-        self, payload: Payload, *, at: datetime | None = None, event_id: UUID | None = None,
+        self,
+        payload: Payload,
+        *,
+        at: datetime | None = None,
+        event_id: UUID | None = None,
         dedupe: bool = True,
     ) -> Envelope:
         """Publish another context's event as its producer would (`dedupe=False` lets the same
@@ -148,7 +212,8 @@ class Appraisal:
         await self.js.publish(
             self.namespace.subject_for(REGISTRY.read(sent).payload),
             sent.model_dump_json().encode(),
-            stream=self.namespace.stream_name(sent.producer), headers=headers,
+            stream=self.namespace.stream_name(sent.producer),
+            headers=headers,
         )
 
     async def consumed(self, *event_ids: UUID) -> None:
@@ -164,10 +229,16 @@ class Appraisal:
         await eventually(applied)
 
     async def open_november(self) -> dict[str, Any]:
-        answer = await self.http.post("/appraisal/periods", headers=HR, json={
-            "period_id": "2026-11", "starts_on": "2026-11-01", "ends_on": "2026-11-30",
-            "timezone": "Asia/Shanghai",
-        })
+        answer = await self.http.post(
+            "/appraisal/periods",
+            headers=HR,
+            json={
+                "period_id": "2026-11",
+                "starts_on": "2026-11-01",
+                "ends_on": "2026-11-30",
+                "timezone": "Asia/Shanghai",
+            },
+        )
         assert answer.status_code == 201, answer.text
         return answer.json()
 
@@ -191,8 +262,9 @@ class Appraisal:
         envelopes = await eventually(all_published)
         return [e for e in envelopes if event_type is None or e.event_type == event_type]
 
-    async def scorecard(self, employee_id: str, headers: dict[str, str] | None = None,
-                        period_id: str = "2026-11") -> dict[str, Any]:
+    async def scorecard(
+        self, employee_id: str, headers: dict[str, str] | None = None, period_id: str = "2026-11"
+    ) -> dict[str, Any]:
         answer = await self.http.get(
             f"/appraisal/periods/{period_id}/scorecards/{employee_id}",
             headers=headers or HR,

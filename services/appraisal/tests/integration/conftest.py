@@ -26,14 +26,20 @@ def clock() -> ManualClock:
 @pytest.fixture
 def settings(infra: Infra, database_url: str, namespace: Namespace) -> AppraisalSettings:
     return AppraisalSettings(
-        database_url=database_url, nats_url=infra.nats_url, namespace=namespace.prefix,
-        organisation_timezone="Asia/Shanghai", close_interval_s=3600,
+        database_url=database_url,
+        nats_url=infra.nats_url,
+        namespace=namespace.prefix,
+        organisation_timezone="Asia/Shanghai",
+        close_interval_s=3600,
     )
 
 
 @pytest.fixture
 async def appraisal(
-    settings: AppraisalSettings, clock: ManualClock, namespace: Namespace, js: JetStreamContext,
+    settings: AppraisalSettings,
+    clock: ManualClock,
+    namespace: Namespace,
+    js: JetStreamContext,
     database_url: str,
 ) -> AsyncIterator[Appraisal]:
     async with serve_app(build_app(settings, clock=clock)) as http:

@@ -16,9 +16,15 @@ from .appraisal_support import (
 
 
 async def open_period(appraisal: Appraisal, period_id: str, starts: str, ends: str) -> None:
-    answer = await appraisal.http.post("/appraisal/periods", headers=HR, json={
-        "period_id": period_id, "starts_on": starts, "ends_on": ends,
-    })
+    answer = await appraisal.http.post(
+        "/appraisal/periods",
+        headers=HR,
+        json={
+            "period_id": period_id,
+            "starts_on": starts,
+            "ends_on": ends,
+        },
+    )
     assert answer.status_code == 201, answer.text
 
 
@@ -33,8 +39,9 @@ async def adequate_month_late_thrice(
     """Three unexcused late arrivals in an otherwise adequate month (16 hours of training keep
     the band above poor: punctuality 30 + data upkeep 20 + development 20 = 70)."""
     sent = [await appraisal.publish(training(employee_id, date(year, month, 2)))] + [
-        await appraisal.publish(late_arrival(employee_id, date(year, month, day)),
-                                at=shanghai(year, month, day, 9))
+        await appraisal.publish(
+            late_arrival(employee_id, date(year, month, day)), at=shanghai(year, month, day, 9)
+        )
         for day in (3, 10, 17)
     ]
     await appraisal.consumed(*(e.event_id for e in sent))
@@ -48,17 +55,21 @@ async def test_a_fact_after_the_close_changes_nothing_closed_and_a_late_breach_i
     await close(appraisal, "2026-11")
     before = await appraisal.scorecard("E1")
 
-    late = await appraisal.publish(late_arrival("E1", date(2026, 11, 27)),
-                                   at=shanghai(2026, 11, 27, 9))
+    late = await appraisal.publish(
+        late_arrival("E1", date(2026, 11, 27)), at=shanghai(2026, 11, 27, 9)
+    )
     gift = await appraisal.publish(gift_accepted("E1", "major"), at=shanghai(2026, 11, 20, 12))
     await appraisal.consumed(late.event_id, gift.event_id)
 
     after = await appraisal.scorecard("E1")
     assert (after["score"], after["band"], after["actions"]) == (
-        before["score"], before["band"], before["actions"]
+        before["score"],
+        before["band"],
+        before["actions"],
     )
     assert {f["event_id"] for f in after["arrived_after_close"]} == {
-        str(late.event_id), str(gift.event_id)
+        str(late.event_id),
+        str(gift.event_id),
     }
 
     await open_period(appraisal, "2026-12", "2026-12-01", "2026-12-31")
@@ -78,40 +89,49 @@ async def test_an_overturned_appeal_removes_a_step_of_the_ladder(appraisal: Appr
         await adequate_month_late_thrice(appraisal, employee_id, 2026, 10)
     appraisal.clock.set(shanghai(2026, 11, 2, 9))
     await close(appraisal, "2026-10")
-    warnings = {e.payload["employee_id"]: e.payload for e in
-                await appraisal.published("DisciplinaryActionIssued")}
+    warnings = {
+        e.payload["employee_id"]: e.payload
+        for e in await appraisal.published("DisciplinaryActionIssued")
+    }
     e1_warning = warnings["E1"]["action_id"]
 
     someone_else = await appraisal.http.post(
-        f"/appraisal/actions/{e1_warning}/appeal", headers=as_employee("E2"),
+        f"/appraisal/actions/{e1_warning}/appeal",
+        headers=as_employee("E2"),
         json={"reason": "Not mine either"},
     )
     assert someone_else.status_code == 403
     not_even_the_supervisor = await appraisal.http.post(
-        f"/appraisal/actions/{e1_warning}/appeal", headers=as_supervisor("S1"),
+        f"/appraisal/actions/{e1_warning}/appeal",
+        headers=as_supervisor("S1"),
         json={"reason": "On behalf"},
     )
     assert not_even_the_supervisor.status_code == 403
     filed = await appraisal.http.post(
-        f"/appraisal/actions/{e1_warning}/appeal", headers=as_employee("E1"),
+        f"/appraisal/actions/{e1_warning}/appeal",
+        headers=as_employee("E1"),
         json={"reason": "The late arrivals were client visits approved by phone"},
     )
     assert filed.status_code == 201, filed.text
     appeal_id = filed.json()["appeal_id"]
     twice = await appraisal.http.post(
-        f"/appraisal/actions/{e1_warning}/appeal", headers=as_employee("E1"),
+        f"/appraisal/actions/{e1_warning}/appeal",
+        headers=as_employee("E1"),
         json={"reason": "again"},
     )
     assert twice.status_code == 409
 
-    not_hr = await appraisal.http.post(f"/appraisal/appeals/{appeal_id}/decision",
-                                       headers=as_supervisor("S1"),
-                                       json={"decision": "overturned"})
+    not_hr = await appraisal.http.post(
+        f"/appraisal/appeals/{appeal_id}/decision",
+        headers=as_supervisor("S1"),
+        json={"decision": "overturned"},
+    )
     assert not_hr.status_code == 403
     open_appeals = await appraisal.http.get("/appraisal/appeals", headers=HR)
     assert [a["appeal_id"] for a in open_appeals.json()] == [appeal_id]
     decided = await appraisal.http.post(
-        f"/appraisal/appeals/{appeal_id}/decision", headers=HR,
+        f"/appraisal/appeals/{appeal_id}/decision",
+        headers=HR,
         json={"decision": "overturned", "reason": "Approvals confirmed by the supervisor"},
     )
     assert decided.status_code == 200, decided.text
@@ -127,9 +147,11 @@ async def test_an_overturned_appeal_removes_a_step_of_the_ladder(appraisal: Appr
         await adequate_month_late_thrice(appraisal, employee_id, 2026, 11)
     appraisal.clock.set(AFTER_NOVEMBER)
     await close(appraisal, "2026-11")
-    november = {e.payload["employee_id"]: e.payload for e in
-                await appraisal.published("DisciplinaryActionIssued")
-                if e.payload["period_id"] == "2026-11"}
+    november = {
+        e.payload["employee_id"]: e.payload
+        for e in await appraisal.published("DisciplinaryActionIssued")
+        if e.payload["period_id"] == "2026-11"
+    }
     assert november["E1"]["level"] == "warning"
     assert november["E1"]["standing_prior_action_ids"] == []
     assert november["E2"]["level"] == "pay_cut"

@@ -32,12 +32,16 @@ async def test_the_scorecard_is_live_and_the_close_emits_explained_outcomes_once
     goal = await appraisal.publish(sales_goal("E1", "100000.00"), at=shanghai(2026, 11, 2, 9))
     deal = await appraisal.publish(deal_won("E1", "85000.00"), at=shanghai(2026, 11, 10, 15))
     rating = await appraisal.publish(rated("E1", 4), at=shanghai(2026, 11, 11, 15))
-    late = [await appraisal.publish(late_arrival("E1", nov(day)), at=shanghai(2026, 11, day, 9))
-            for day in (3, 10, 17)]
-    excused = await appraisal.publish(late_arrival("E1", nov(24), excused=True),
-                                      at=shanghai(2026, 11, 24, 9))
-    await appraisal.consumed(goal.event_id, deal.event_id, rating.event_id, excused.event_id,
-                             *(e.event_id for e in late))
+    late = [
+        await appraisal.publish(late_arrival("E1", nov(day)), at=shanghai(2026, 11, day, 9))
+        for day in (3, 10, 17)
+    ]
+    excused = await appraisal.publish(
+        late_arrival("E1", nov(24), excused=True), at=shanghai(2026, 11, 24, 9)
+    )
+    await appraisal.consumed(
+        goal.event_id, deal.event_id, rating.event_id, excused.event_id, *(e.event_id for e in late)
+    )
 
     # Included weights: sales 30, satisfaction 15, punctuality 15, data upkeep 5 (freshness, in
     # full with no stale records), development 5 = 70. Sales 30/70 x 100 x 0.85 = 36.43;
@@ -45,8 +49,13 @@ async def test_the_scorecard_is_live_and_the_close_emits_explained_outcomes_once
     # 10.71; data upkeep 7.14; development 0. Score 70.35: adequate.
     card = await appraisal.scorecard("E1", as_employee("E1"))
     assert card["status"] == "provisional"
-    assert points(card) == {"sales": "36.43", "satisfaction": "16.07", "punctuality": "10.71",
-                            "data-upkeep": "7.14", "development": "0.00"}
+    assert points(card) == {
+        "sales": "36.43",
+        "satisfaction": "16.07",
+        "punctuality": "10.71",
+        "data-upkeep": "7.14",
+        "development": "0.00",
+    }
     assert (card["score"], card["band"]) == ("70.35", "adequate")
     punctuality = next(c for c in card["components"] if c["component_id"] == "punctuality")
     assert {e["event_id"] for e in punctuality["events"]} == {str(e.event_id) for e in late}
@@ -73,15 +82,19 @@ async def test_the_scorecard_is_live_and_the_close_emits_explained_outcomes_once
     assert closed.status_code == 200, closed.text
     assert (closed.json()["status"], closed.json()["appraised_count"]) == ("closed", 3)
 
-    finalized = {e.payload["employee_id"]: e for e in
-                 await appraisal.published("AppraisalFinalized")}
+    finalized = {
+        e.payload["employee_id"]: e for e in await appraisal.published("AppraisalFinalized")
+    }
     assert sorted(finalized) == ["E1", "E2", "E3"]
     e1 = finalized["E1"].payload
     assert (e1["score"], e1["band"], e1["policy_version"]) == ("76.78", "good", "2026.1")
     sales = next(c for c in e1["components"] if c["component_id"] == "sales")
     assert sales["counted_event_ids"][:2] == [str(goal.event_id), str(deal.event_id)]
-    [reward] = [e.payload for e in await appraisal.published("RewardGranted")
-                if e.payload["employee_id"] == "E1"]
+    [reward] = [
+        e.payload
+        for e in await appraisal.published("RewardGranted")
+        if e.payload["employee_id"] == "E1"
+    ]
     assert reward["bonus"] == {"amount": "1500.00", "currency": "CNY"}
     assert reward["appraisal_event_id"] == str(finalized["E1"].event_id)
     [action] = await appraisal.published("DisciplinaryActionIssued")

@@ -1,4 +1,4 @@
-"""Builders shared by the appraisal domain's unit tests (no I/O beyond reading the shipped policy)."""
+"""Builders shared by the appraisal domain's unit tests (no I/O but reading the shipped policy)."""
 
 from __future__ import annotations
 
@@ -82,8 +82,14 @@ def excellent_month(book: FactBook, month: int) -> FactBook:
     """Everything the default policy measures, done in full: a score of 100."""
     first = date(2026, month, 1)
     until = first.replace(day=calendar.monthrange(2026, month)[1])
-    book.add(K.SALES_TARGET, first, "100000.00", until=until, unit="CNY",
-             key=f"goal:{book.employee_id}:{month}")
+    book.add(
+        K.SALES_TARGET,
+        first,
+        "100000.00",
+        until=until,
+        unit="CNY",
+        key=f"goal:{book.employee_id}:{month}",
+    )
     book.add(K.DEAL_WON, first.replace(day=10), "100000.00", unit="CNY")
     book.add(K.SATISFACTION_RATING, first.replace(day=12), 5)
     book.many(K.DAILY_REPORT_ON_TIME, workdays(month, 20), hour=19)
@@ -95,6 +101,12 @@ def weak_month(book: FactBook, month: int) -> FactBook:
     """Nothing sold against a target, otherwise blameless: sales 0 of 30/55 weight, punctuality
     15/55, data upkeep 5/55, development 0: 27.27 + 9.09 = 36.36, poor."""
     first = date(2026, month, 1)
-    book.add(K.SALES_TARGET, first, "100000.00", until=first.replace(day=28), unit="CNY",
-             key=f"goal:{book.employee_id}:{month}")
+    book.add(
+        K.SALES_TARGET,
+        first,
+        "100000.00",
+        until=first.replace(day=28),
+        unit="CNY",
+        key=f"goal:{book.employee_id}:{month}",
+    )
     return book

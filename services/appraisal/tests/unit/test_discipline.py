@@ -55,9 +55,16 @@ class Employee:
         if self.diligent:
             excellent_month(self.book, period.window.starts_on.month)
         events = finalise_appraisal(
-            FinaliseAppraisal(period.period_id, period.window, self.book.employee_id, TZ,
-                              tuple(self.book.facts), local(period.window.ends_on, 23)),
-            self.policy, self.record,
+            FinaliseAppraisal(
+                period.period_id,
+                period.window,
+                self.book.employee_id,
+                TZ,
+                tuple(self.book.facts),
+                local(period.window.ends_on, 23),
+            ),
+            self.policy,
+            self.record,
         )
         self.payloads += [event.payload for event in events]
         return [e.payload for e in events if isinstance(e.payload, DisciplinaryActionIssued)]
@@ -68,12 +75,14 @@ class Employee:
 
     def appeal(self, action, decision):
         at = local(DEC.window.starts_on)
-        filed = file_appeal(FileAppeal(action.action_id, "E1", "I was at a client", at),
-                            self.record)
+        filed = file_appeal(
+            FileAppeal(action.action_id, "E1", "I was at a client", at), self.record
+        )
         self.payloads += [e.payload for e in filed]
         appeal_id = self.record.actions[action.action_id].appeal_id
-        decided = decide_appeal(DecideAppeal(appeal_id, "E1", decision, "reviewed", at),
-                                self.record)
+        decided = decide_appeal(
+            DecideAppeal(appeal_id, "E1", decision, "reviewed", at), self.record
+        )
         self.payloads += [e.payload for e in decided]
 
 
@@ -98,9 +107,7 @@ def test_three_unexcused_late_arrivals_in_a_period_give_a_warning():
     assert action.rule_ids == ("R-A1", "R-B3.1", "R-B4.3")
     assert action.causing_event_ids == tuple(fact.event_id for fact in late)
     assert action.incident_at == late[2].occurred_at
-    assert action.reason == (
-        "3 x late_arrival_unexcused in period 2026-11; the policy acts at 3"
-    )
+    assert action.reason == ("3 x late_arrival_unexcused in period 2026-11; the policy acts at 3")
 
 
 def test_excused_late_arrivals_do_not_count_towards_the_threshold():
@@ -119,19 +126,23 @@ def test_a_repeat_within_the_window_climbs_the_ladder():
     employee.late(dec(1), dec(8), dec(15))
     [dismissal] = employee.close(DEC)
     assert [warning.level, pay_cut.level, dismissal.level] == [
-        "warning", "pay_cut", "dismissal_recommendation"
+        "warning",
+        "pay_cut",
+        "dismissal_recommendation",
     ]
     assert pay_cut.rule_level == "warning"
     assert pay_cut.pay_cut_share == Decimal("0.10")
     assert pay_cut.standing_prior_action_ids == (warning.action_id,)
     assert dismissal.standing_prior_action_ids == (warning.action_id, pay_cut.action_id)
-    assert pay_cut.reason.endswith("raised from warning to pay_cut by 1 standing action(s) "
-                                   "in the last 180 days")
+    assert pay_cut.reason.endswith(
+        "raised from warning to pay_cut by 1 standing action(s) in the last 180 days"
+    )
 
 
 def test_an_action_outside_the_window_no_longer_escalates():
-    short = load_policy(default_text().replace("escalation_window_days: 180",
-                                               "escalation_window_days: 30")).policy
+    short = load_policy(
+        default_text().replace("escalation_window_days: 180", "escalation_window_days: 30")
+    ).policy
     employee = Employee(policy=short)
     employee.late(oct_(1), oct_(2), oct_(5))
     employee.close(OCT)
@@ -151,7 +162,8 @@ def test_an_accepted_gift_goes_straight_to_the_level_its_severity_sets():
     assert first.rule_ids == ("R-B3.2", "R-B4.3")
     assert first.reason == "gift_accepted of major severity on 2026-11-05"
     assert (second.level, second.causing_event_ids) == (
-        "dismissal_recommendation", (serious.event_id,)
+        "dismissal_recommendation",
+        (serious.event_id,),
     )
 
 
@@ -202,8 +214,7 @@ def test_a_breach_reported_after_its_period_closed_is_disciplined_at_the_next_cl
     employee = Employee()
     assert employee.close(OCT) == []
     # the gift was accepted in October; the crm declaration arrives after October's close
-    gift = employee.book.add(K.GIFT_ACCEPTED, oct_(20), grade="major",
-                             occurred_at=local(oct_(20)))
+    gift = employee.book.add(K.GIFT_ACCEPTED, oct_(20), grade="major", occurred_at=local(oct_(20)))
     [action] = employee.close(NOV)
     assert action.period_id == "2026-11"
     assert action.causing_event_ids == (gift.event_id,)
@@ -215,15 +226,19 @@ def test_closing_a_period_twice_records_nothing_the_second_time():
     employee = Employee()
     employee.late(nov(3), nov(10), nov(17))
     first = finalise_appraisal(
-        FinaliseAppraisal("2026-11", NOV.window, "E1", TZ, tuple(employee.book.facts),
-                          local(nov(30), 23)),
-        POLICY, employee.record,
+        FinaliseAppraisal(
+            "2026-11", NOV.window, "E1", TZ, tuple(employee.book.facts), local(nov(30), 23)
+        ),
+        POLICY,
+        employee.record,
     )
     employee.payloads += [e.payload for e in first]
     again = finalise_appraisal(
-        FinaliseAppraisal("2026-11", NOV.window, "E1", TZ, tuple(employee.book.facts),
-                          local(dec(2), 9)),
-        POLICY, employee.record,
+        FinaliseAppraisal(
+            "2026-11", NOV.window, "E1", TZ, tuple(employee.book.facts), local(dec(2), 9)
+        ),
+        POLICY,
+        employee.record,
     )
     assert [type(e.payload) for e in first] == [AppraisalFinalized, DisciplinaryActionIssued]
     assert again == []
@@ -233,11 +248,16 @@ def test_outcome_ids_are_the_same_on_every_replica():
     def ids():
         employee = Employee()
         employee.late(nov(3), nov(10), nov(17))
-        return [e.event_id for e in finalise_appraisal(
-            FinaliseAppraisal("2026-11", NOV.window, "E1", TZ, tuple(employee.book.facts),
-                              local(nov(30), 23)),
-            POLICY, employee.record,
-        )]
+        return [
+            e.event_id
+            for e in finalise_appraisal(
+                FinaliseAppraisal(
+                    "2026-11", NOV.window, "E1", TZ, tuple(employee.book.facts), local(nov(30), 23)
+                ),
+                POLICY,
+                employee.record,
+            )
+        ]
 
     assert ids() == ids()
     assert ids()[0] == derived_id("appraisal", "AppraisalFinalized", "2026-11", "E1")

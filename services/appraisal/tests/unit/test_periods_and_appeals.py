@@ -77,13 +77,15 @@ def test_a_period_closes_only_after_its_last_day_has_ended_in_its_timezone():
     before = datetime(2026, 11, 30, 23, 59, tzinfo=SHANGHAI)
     with pytest.raises(Conflict, match="can close from 2026-12-01T00:00:00\\+08:00"):
         close_period(ClosePeriod("2026-11", 3, before), state)
-    [event] = close_period(ClosePeriod("2026-11", 3, datetime(2026, 12, 1, tzinfo=SHANGHAI)),
-                           state)
-    assert event.payload == AppraisalPeriodClosed(period_id="2026-11", policy_version="2026.1",
-                                                  appraised_count=3)
+    [event] = close_period(ClosePeriod("2026-11", 3, datetime(2026, 12, 1, tzinfo=SHANGHAI)), state)
+    assert event.payload == AppraisalPeriodClosed(
+        period_id="2026-11", policy_version="2026.1", appraised_count=3
+    )
     closed = evolve_period(state, event.payload)
-    assert close_period(ClosePeriod("2026-11", 3, datetime(2026, 12, 2, tzinfo=SHANGHAI)),
-                        closed) == []
+    assert (
+        close_period(ClosePeriod("2026-11", 3, datetime(2026, 12, 2, tzinfo=SHANGHAI)), closed)
+        == []
+    )
 
 
 def test_closing_an_unknown_period_is_not_found():
@@ -93,9 +95,16 @@ def test_closing_an_unknown_period_is_not_found():
 
 def issued(action_id):
     return DisciplinaryActionIssued(
-        action_id=action_id, period_id="2026-11", employee_id="E1", policy_version="2026.1",
-        level="warning", rule_level="warning", policy_rule_id="unexcused-lateness",
-        rule_ids=("R-A1", "R-B4.3"), incident_at=AT, causing_event_ids=(uuid4(),),
+        action_id=action_id,
+        period_id="2026-11",
+        employee_id="E1",
+        policy_version="2026.1",
+        level="warning",
+        rule_level="warning",
+        policy_rule_id="unexcused-lateness",
+        rule_ids=("R-A1", "R-B4.3"),
+        incident_at=AT,
+        causing_event_ids=(uuid4(),),
         reason="3 late",
     )
 
@@ -104,13 +113,18 @@ def test_an_employee_appeals_an_action_once_and_hr_decides_once():
     action_id = uuid4()
     record = record_of("E1", [issued(action_id)])
     [filed] = file_appeal(FileAppeal(action_id, "E1", "I had approval by phone", AT), record)
-    assert filed.payload == AppealFiled(appeal_id=appeal_id_for(action_id), action_id=action_id,
-                                        employee_id="E1", reason="I had approval by phone")
+    assert filed.payload == AppealFiled(
+        appeal_id=appeal_id_for(action_id),
+        action_id=action_id,
+        employee_id="E1",
+        reason="I had approval by phone",
+    )
     record = record_of("E1", [issued(action_id), filed.payload])
     with pytest.raises(Conflict, match="already appealed"):
         file_appeal(FileAppeal(action_id, "E1", "again", AT), record)
-    [decided] = decide_appeal(DecideAppeal(filed.payload.appeal_id, "E1", "overturned",
-                                           "approval confirmed", AT), record)
+    [decided] = decide_appeal(
+        DecideAppeal(filed.payload.appeal_id, "E1", "overturned", "approval confirmed", AT), record
+    )
     assert isinstance(decided.payload, AppealDecided)
     assert decided.payload.decision == "overturned"
     record = record_of("E1", [issued(action_id), filed.payload, decided.payload])

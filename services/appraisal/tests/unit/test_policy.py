@@ -25,7 +25,15 @@ def test_the_shipped_default_follows_the_regulation():
     assert [b.id for b in policy.bands] == ["excellent", "good", "adequate", "poor"]
     assert policy.discipline.ladder == ("warning", "pay_cut", "dismissal_recommendation")
     assert {rule_id for c in policy.components for rule_id in c.rule_ids} >= {
-        "R-A1", "R-A2", "R-A3", "R-A4", "R-A5", "R-A6", "R-B3.1", "R-B3.3", "R-B4.1"
+        "R-A1",
+        "R-A2",
+        "R-A3",
+        "R-A4",
+        "R-A5",
+        "R-A6",
+        "R-B3.1",
+        "R-B3.3",
+        "R-B4.1",
     }
     assert list(read_policies(SHIPPED_POLICY_DIR)) == ["2026.1"]
 
@@ -37,33 +45,39 @@ def test_numbers_are_read_as_exact_decimals():
 
 
 def test_a_negative_weight_is_refused_naming_its_line_and_field():
-    text = default_text().replace("weight: 15\n    measure: {kind: mean",
-                                  "weight: -15\n    measure: {kind: mean")
+    text = default_text().replace(
+        "weight: 15\n    measure: {kind: mean", "weight: -15\n    measure: {kind: mean"
+    )
     assert problems(text) == [
-        f"line {line_of(text, 'weight: -15')}, components[1].weight: "
-        "Input should be greater than 0"
+        f"line {line_of(text, 'weight: -15')}, components[1].weight: Input should be greater than 0"
     ]
 
 
 def test_weights_that_do_not_add_up_to_100_are_refused_with_the_sum():
     text = default_text().replace("weight: 30 ", "weight: 25 ")
     [problem] = problems(text)
-    assert problem.startswith(f"line {line_of(text, 'components:')}, components: weights must "
-                              "add up to 100, they add up to 95 (sales 25, satisfaction 15")
+    assert problem.startswith(
+        f"line {line_of(text, 'components:')}, components: weights must "
+        "add up to 100, they add up to 95 (sales 25, satisfaction 15"
+    )
 
 
 def test_an_unknown_fact_kind_is_refused_where_it_is_named():
     text = default_text().replace("numerator: {deal_won: 1}", "numerator: {deal_wonn: 1}")
     [problem] = problems(text)
-    assert problem.startswith(f"line {line_of(text, 'deal_wonn')}, "
-                              "components[0].measure.numerator.deal_wonn: Input should be")
+    assert problem.startswith(
+        f"line {line_of(text, 'deal_wonn')}, "
+        "components[0].measure.numerator.deal_wonn: Input should be"
+    )
 
 
 def test_a_duplicate_key_is_refused_rather_than_silently_overwritten():
-    text = default_text().replace("title: Daybook default (POLICY.md)",
-                                  "title: Daybook default (POLICY.md)\ntitle: again")
-    assert problems(text) == [f"line {line_of(text, 'title: again')}, title: appears twice; "
-                              "say it once"]
+    text = default_text().replace(
+        "title: Daybook default (POLICY.md)", "title: Daybook default (POLICY.md)\ntitle: again"
+    )
+    assert problems(text) == [
+        f"line {line_of(text, 'title: again')}, title: appears twice; say it once"
+    ]
 
 
 def test_cross_field_rules_are_checked_once_every_field_is_well_formed():
@@ -72,9 +86,11 @@ def test_cross_field_rules_are_checked_once_every_field_is_well_formed():
         f"line {line_of(text, 'level: suspension')}, discipline.conduct[0].level: Input should "
         "be 'warning', 'pay_cut' or 'dismissal_recommendation'",
     ]
-    text = (default_text()
-            .replace("bands: [poor]", "bands: [awful]")
-            .replace("min_score: 75", "min_score: 95"))
+    text = (
+        default_text()
+        .replace("bands: [poor]", "bands: [awful]")
+        .replace("min_score: 75", "min_score: 95")
+    )
     assert problems(text) == [
         f"line {line_of(text, 'min_score: 95')}, bands[1].min_score: bands are listed best "
         "first: each min_score must be below the one before it",

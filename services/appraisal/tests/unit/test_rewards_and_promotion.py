@@ -26,9 +26,16 @@ POLICY = default_policy().policy
 
 def close(period, book, record):
     events = finalise_appraisal(
-        FinaliseAppraisal(period.period_id, period.window, book.employee_id, TZ,
-                          tuple(book.facts), local(period.window.ends_on, 23)),
-        POLICY, record,
+        FinaliseAppraisal(
+            period.period_id,
+            period.window,
+            book.employee_id,
+            TZ,
+            tuple(book.facts),
+            local(period.window.ends_on, 23),
+        ),
+        POLICY,
+        record,
     )
     return events, record_of(book.employee_id, [*_payloads(record), *(e.payload for e in events)])
 
@@ -38,14 +45,17 @@ def _payloads(record):
 
 
 def test_an_excellent_period_earns_bonus_salary_adjustment_and_commendation():
-    appraisal = appraise(POLICY, NOV, "E1", TZ, excellent_month(FactBook("E1"), 11).facts,
-                         History())
+    appraisal = appraise(
+        POLICY, NOV, "E1", TZ, excellent_month(FactBook("E1"), 11).facts, History()
+    )
     assert appraisal.scorecard.score == D("100.00")
     assert appraisal.band.id == "excellent"
     reward = appraisal.reward
     assert reward is not None
     assert (reward.bonus_share, reward.bonus_amount, reward.currency) == (
-        D("0.30"), D("3000.00"), "CNY"
+        D("0.30"),
+        D("3000.00"),
+        "CNY",
     )
     assert reward.salary_adjustment == D("0.05")
     assert reward.commendation is True
@@ -80,9 +90,7 @@ def test_without_a_certification_two_excellent_periods_are_not_enough():
     appraisal = appraise(POLICY, NOV, "E1", TZ, book.facts, record.history())
     assert appraisal.promotion is not None
     assert appraisal.promotion.eligible is False
-    assert appraisal.promotion.reason == (
-        "0 certification(s) since 2026-10-01, promotion needs 1"
-    )
+    assert appraisal.promotion.reason == ("0 certification(s) since 2026-10-01, promotion needs 1")
     assert appraisal.reward is not None and appraisal.reward.promotion is None
 
 

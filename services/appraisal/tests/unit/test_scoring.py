@@ -135,7 +135,10 @@ def test_components_without_data_are_excluded_and_their_weight_shared_in_proport
     book.add(K.TRAINING_HOURS, nov(10), 4)
     card = card_of(book)
     assert [c.id for c in card.components if c.excluded] == [
-        "sales", "satisfaction", "responsiveness", "complaints"
+        "sales",
+        "satisfaction",
+        "responsiveness",
+        "complaints",
     ]
     assert {c.id: c.points for c in card.components if not c.excluded} == {
         "punctuality": D("42.86"),
@@ -152,8 +155,14 @@ def test_a_goal_spanning_several_periods_counts_by_the_days_inside_this_one():
     # Only sales (30), punctuality (15), data upkeep (5) and development (5) have data, so
     # sales weighs 30/55 of the score: 54.5454... -> 54.55 points in full.
     book = FactBook("E3")
-    book.add(K.SALES_TARGET, date(2026, 10, 1), "300000.00", until=date(2026, 12, 31),
-             unit="CNY", key="goal:q4")
+    book.add(
+        K.SALES_TARGET,
+        date(2026, 10, 1),
+        "300000.00",
+        until=date(2026, 12, 31),
+        unit="CNY",
+        key="goal:q4",
+    )
     book.add(K.DEAL_WON, nov(15), "97826.09", unit="CNY")
     sales = card_of(book).component("sales")
     assert sales.parts[0].inputs["denominator"] == D("97826.09")
@@ -200,8 +209,7 @@ def test_a_slot_counts_only_its_last_word_whichever_arrives_first():
     # missed at the deadline, then submitted late: one late report, not a missed one as well
     book = FactBook("E5")
     missed = book.add(K.DAILY_REPORT_MISSED, nov(2), hour=21, key="daily-report:2026-11-02")
-    late = book.add(K.DAILY_REPORT_LATE, nov(2), hour=23, key="daily-report:2026-11-02",
-                    revision=1)
+    late = book.add(K.DAILY_REPORT_LATE, nov(2), hour=23, key="daily-report:2026-11-02", revision=1)
     for order in ([missed, late], [late, missed]):
         daily = card_of_list(order).component("reporting").parts[0]
         assert daily.inputs == {"numerator": D("0.5"), "denominator": D(1)}
@@ -222,6 +230,12 @@ def test_a_fact_is_dated_in_the_employees_timezone():
     # 30 November 20:00 UTC is 1 December 04:00 in Shanghai: December's deal, not November's
     book = FactBook("E7")
     book.add(K.SALES_TARGET, nov(1), "1000.00", until=nov(30), unit="CNY", key="goal:g")
-    book.add(K.DEAL_WON, nov(30), "1000.00", unit="CNY", on_date=None,
-             occurred_at=local(date(2026, 12, 1), 4))
+    book.add(
+        K.DEAL_WON,
+        nov(30),
+        "1000.00",
+        unit="CNY",
+        on_date=None,
+        occurred_at=local(date(2026, 12, 1), 4),
+    )
     assert card_of(book).component("sales").value == D(0)

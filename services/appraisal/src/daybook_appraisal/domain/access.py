@@ -26,8 +26,10 @@ def require_read(caller: Caller, employee_id: str, supervisor_id: str | None) ->
     """Raise unless the caller may read this employee's appraisal."""
     if caller.sees_everyone or caller.employee_id == employee_id:
         return
-    if caller.role == "supervisor" and supervisor_id is not None and (
-        supervisor_id == caller.employee_id
+    if (
+        caller.role == "supervisor"
+        and supervisor_id is not None
+        and (supervisor_id == caller.employee_id)
     ):
         return
     raise Forbidden(

@@ -98,9 +98,7 @@ KINDS: dict[FactKind, KindInfo] = {
     ),
     FactKind.CERTIFICATION: KindInfo(_O, False, "certification obtained (R-B5.2)"),
     FactKind.DEAL_WON: KindInfo(Quantity.MONEY, False, "amount of a won deal (R-B1.1)"),
-    FactKind.SATISFACTION_RATING: KindInfo(
-        Quantity.RATING, False, "customer rating 1-5 (R-B4.1)"
-    ),
+    FactKind.SATISFACTION_RATING: KindInfo(Quantity.RATING, False, "customer rating 1-5 (R-B4.1)"),
     FactKind.INQUIRY_ANSWERED_IN_TIME: KindInfo(_O, False, "inquiry answered in time (R-A4)"),
     FactKind.INQUIRY_ANSWERED_LATE: KindInfo(_O, False, "inquiry answered late (R-A4)"),
     FactKind.INQUIRY_OVERDUE: KindInfo(_O, False, "inquiry unanswered at deadline (R-A4)"),

@@ -134,8 +134,11 @@ def open_period(
                 f"({other.starts_on} to {other.ends_on})",
                 field="starts_on",
             )
-    return [NewEvent(wanted, command.at, derived_id("appraisal", "AppraisalPeriodOpened",
-                                                     command.period_id))]
+    return [
+        NewEvent(
+            wanted, command.at, derived_id("appraisal", "AppraisalPeriodOpened", command.period_id)
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,11 @@ def close_period(command: ClosePeriod, state: PeriodState) -> list[NewEvent]:
         policy_version=state.opened.policy_version,
         appraised_count=command.appraised_count,
     )
-    return [NewEvent(closed, command.at,
-                     derived_id("appraisal", "AppraisalPeriodClosed", command.period_id))]
+    return [
+        NewEvent(
+            closed, command.at, derived_id("appraisal", "AppraisalPeriodClosed", command.period_id)
+        )
+    ]
 
 
 # Employee records ----------------------------------------------------------------------------
@@ -204,8 +210,9 @@ class EmployeeRecord:
                     window=Window(a.starts_on, a.ends_on),
                     band=a.band,
                     score=a.score,
-                    event_id=derived_id("appraisal", "AppraisalFinalized", a.period_id,
-                                        a.employee_id),
+                    event_id=derived_id(
+                        "appraisal", "AppraisalFinalized", a.period_id, a.employee_id
+                    ),
                 )
                 for a in self.appraisals
             ),
@@ -305,7 +312,7 @@ def component_result(component: ComponentScore) -> ComponentResult:
         parts=tuple(
             PartResult(
                 part_id=part.id,
-                measure=part.measure,  # type: ignore[arg-type]
+                measure=part.measure,
                 inputs=part.inputs,
                 value=_q4(part.value),
                 normalised=_q4(part.normalised),
@@ -341,48 +348,52 @@ def outcome_events(appraisal: Appraisal, policy: Policy, at: datetime) -> list[N
     reward = appraisal.reward
     if reward is not None:
         promotion = reward.promotion
-        events.append(NewEvent(
-            RewardGranted(
-                period_id=period_id,
-                employee_id=appraisal.employee_id,
-                appraisal_event_id=appraisal.appraisal_id,
-                policy_version=policy.policy_version,
-                band=reward.band,
-                bonus_share=reward.bonus_share,
-                bonus=Money(amount=reward.bonus_amount, currency=reward.currency),
-                salary_adjustment=reward.salary_adjustment,
-                commendation=reward.commendation,
-                promotion_eligible=promotion is not None,
-                promotion_period_ids=promotion.streak_period_ids if promotion else (),
-                promotion_certification_event_ids=(
-                    promotion.certification_event_ids if promotion else ()
+        events.append(
+            NewEvent(
+                RewardGranted(
+                    period_id=period_id,
+                    employee_id=appraisal.employee_id,
+                    appraisal_event_id=appraisal.appraisal_id,
+                    policy_version=policy.policy_version,
+                    band=reward.band,
+                    bonus_share=reward.bonus_share,
+                    bonus=Money(amount=reward.bonus_amount, currency=reward.currency),
+                    salary_adjustment=reward.salary_adjustment,
+                    commendation=reward.commendation,
+                    promotion_eligible=promotion is not None,
+                    promotion_period_ids=promotion.streak_period_ids if promotion else (),
+                    promotion_certification_event_ids=(
+                        promotion.certification_event_ids if promotion else ()
+                    ),
+                    promotion_reason=promotion.reason if promotion else None,
+                    rule_ids=reward.rule_ids,
                 ),
-                promotion_reason=promotion.reason if promotion else None,
-                rule_ids=reward.rule_ids,
-            ),
-            at,
-            reward.reward_id,
-        ))
+                at,
+                reward.reward_id,
+            )
+        )
     for action in appraisal.actions:
-        events.append(NewEvent(
-            DisciplinaryActionIssued(
-                action_id=action.action_id,
-                period_id=period_id,
-                employee_id=appraisal.employee_id,
-                policy_version=policy.policy_version,
-                level=action.level,
-                rule_level=action.rule_level,
-                policy_rule_id=action.policy_rule_id,
-                rule_ids=action.rule_ids,
-                incident_at=action.incident_at,
-                causing_event_ids=action.causing_event_ids,
-                standing_prior_action_ids=action.standing_prior_action_ids,
-                pay_cut_share=action.pay_cut_share,
-                reason=action.reason,
-            ),
-            at,
-            action.action_id,
-        ))
+        events.append(
+            NewEvent(
+                DisciplinaryActionIssued(
+                    action_id=action.action_id,
+                    period_id=period_id,
+                    employee_id=appraisal.employee_id,
+                    policy_version=policy.policy_version,
+                    level=action.level,
+                    rule_level=action.rule_level,
+                    policy_rule_id=action.policy_rule_id,
+                    rule_ids=action.rule_ids,
+                    incident_at=action.incident_at,
+                    causing_event_ids=action.causing_event_ids,
+                    standing_prior_action_ids=action.standing_prior_action_ids,
+                    pay_cut_share=action.pay_cut_share,
+                    reason=action.reason,
+                ),
+                at,
+                action.action_id,
+            )
+        )
     return events
 
 
@@ -411,8 +422,12 @@ def file_appeal(command: FileAppeal, record: EmployeeRecord) -> list[NewEvent]:
             field="action_id",
         )
     appeal_id = appeal_id_for(command.action_id)
-    filed = AppealFiled(appeal_id=appeal_id, action_id=command.action_id,
-                        employee_id=command.employee_id, reason=command.reason)
+    filed = AppealFiled(
+        appeal_id=appeal_id,
+        action_id=command.action_id,
+        employee_id=command.employee_id,
+        reason=command.reason,
+    )
     return [NewEvent(filed, command.at, appeal_id)]
 
 
@@ -432,10 +447,16 @@ def decide_appeal(command: DecideAppeal, record: EmployeeRecord) -> list[NewEven
         raise NotFound(f"no appeal {command.appeal_id}", field="appeal_id")
     action = record.actions[action_id]
     if action.decision is not None:
-        raise Conflict(f"appeal {command.appeal_id} was already decided: {action.decision}",
-                       field="appeal_id")
-    decided = AppealDecided(appeal_id=command.appeal_id, action_id=action_id,
-                            employee_id=command.employee_id, decision=command.decision,
-                            reason=command.reason)
-    return [NewEvent(decided, command.at,
-                     derived_id("appraisal", "AppealDecided", command.appeal_id))]
+        raise Conflict(
+            f"appeal {command.appeal_id} was already decided: {action.decision}", field="appeal_id"
+        )
+    decided = AppealDecided(
+        appeal_id=command.appeal_id,
+        action_id=action_id,
+        employee_id=command.employee_id,
+        decision=command.decision,
+        reason=command.reason,
+    )
+    return [
+        NewEvent(decided, command.at, derived_id("appraisal", "AppealDecided", command.appeal_id))
+    ]

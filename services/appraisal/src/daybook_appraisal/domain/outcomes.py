@@ -61,7 +61,9 @@ class History:
         return sorted(earlier, key=lambda a: a.window.ends_on, reverse=True)
 
     def cited_event_ids(self) -> frozenset[UUID]:
-        return frozenset(event_id for action in self.actions for event_id in action.causing_event_ids)
+        return frozenset(
+            event_id for action in self.actions for event_id in action.causing_event_ids
+        )
 
 
 @dataclass(frozen=True)
@@ -149,15 +151,17 @@ def appraise(
     this_id = appraisal_id(period.period_id, employee_id)
     promotion = _promotion(policy, period, band, everything, history, tz)
     reward = _reward(policy, period, employee_id, band, promotion)
-    actions = _discipline(policy, period, employee_id, tz, counted, everything, band, history,
-                          this_id)
+    actions = _discipline(
+        policy, period, employee_id, tz, counted, everything, band, history, this_id
+    )
     cited = {event_id for action in actions for event_id in action.causing_event_ids}
     certified = set(promotion.certification_event_ids) if promotion else set()
-    considered = distinct(counted + [
-        fact for fact in everything if fact.event_id in cited | certified
-    ])
-    return Appraisal(this_id, employee_id, period, card, band, reward, promotion, actions,
-                     tuple(considered))
+    considered = distinct(
+        counted + [fact for fact in everything if fact.event_id in cited | certified]
+    )
+    return Appraisal(
+        this_id, employee_id, period, card, band, reward, promotion, actions, tuple(considered)
+    )
 
 
 def _promotion(
@@ -180,7 +184,8 @@ def _promotion(
         streak.append(past.period_id)
     span = Window(lookback(policy, period.window, history), period.window.ends_on)
     certifications = [
-        fact for fact in facts
+        fact
+        for fact in facts
         if fact.kind is FactKind.CERTIFICATION and span.includes(fact.business_date(tz))
     ]
     in_band = band.id == rule.band
@@ -189,14 +194,20 @@ def _promotion(
     if not in_band:
         reason = f"band {band.id}, promotion needs {rule.band}"
     elif not long_enough:
-        reason = (f"{len(streak)} period(s) in a row in {rule.band}, promotion needs "
-                  f"{rule.consecutive_periods}")
+        reason = (
+            f"{len(streak)} period(s) in a row in {rule.band}, promotion needs "
+            f"{rule.consecutive_periods}"
+        )
     elif not certified:
-        reason = (f"{len(certifications)} certification(s) since {span.starts_on}, promotion "
-                  f"needs {rule.certifications.at_least}")
+        reason = (
+            f"{len(certifications)} certification(s) since {span.starts_on}, promotion "
+            f"needs {rule.certifications.at_least}"
+        )
     else:
-        reason = (f"{len(streak)} period(s) in a row in {rule.band} and "
-                  f"{len(certifications)} certification(s) since {span.starts_on}")
+        reason = (
+            f"{len(streak)} period(s) in a row in {rule.band} and "
+            f"{len(certifications)} certification(s) since {span.starts_on}"
+        )
     return Promotion(
         eligible=long_enough and certified,
         rule_ids=rule.rule_ids,
@@ -254,52 +265,58 @@ def _triggers(
         matching = [fact for fact in counted if fact.kind in rule.counts]
         if len(matching) >= rule.at_least:
             kinds = ", ".join(rule.counts)
-            found.append(_Trigger(
-                identity=("threshold", rule.id, period.period_id),
-                policy_rule_id=rule.id,
-                rule_ids=rule.rule_ids,
-                level=rule.level,
-                incident_at=matching[rule.at_least - 1].occurred_at,
-                causing_event_ids=tuple(fact.event_id for fact in matching),
-                reason=f"{len(matching)} x {kinds} in period {period.period_id}; "
-                       f"the policy acts at {rule.at_least}",
-            ))
+            found.append(
+                _Trigger(
+                    identity=("threshold", rule.id, period.period_id),
+                    policy_rule_id=rule.id,
+                    rule_ids=rule.rule_ids,
+                    level=rule.level,
+                    incident_at=matching[rule.at_least - 1].occurred_at,
+                    causing_event_ids=tuple(fact.event_id for fact in matching),
+                    reason=f"{len(matching)} x {kinds} in period {period.period_id}; "
+                    f"the policy acts at {rule.at_least}",
+                )
+            )
     earlier = history.before(period.window)
-    for rule in rules.poor_performance:
+    for poor in rules.poor_performance:
         run = [this_id]
-        for past in earlier[: rule.consecutive_periods - 1]:
-            if past.band not in rule.bands:
+        for past in earlier[: poor.consecutive_periods - 1]:
+            if past.band not in poor.bands:
                 break
             run.append(past.event_id)
-        if band.id in rule.bands and len(run) >= rule.consecutive_periods:
-            found.append(_Trigger(
-                identity=("poor", rule.id, period.period_id),
-                policy_rule_id=rule.id,
-                rule_ids=rule.rule_ids,
-                level=rule.level,
-                incident_at=period.window.end_instant(tz),
-                causing_event_ids=tuple(reversed(run)),
-                reason=f"band {band.id} for {len(run)} period(s) in a row",
-            ))
+        if band.id in poor.bands and len(run) >= poor.consecutive_periods:
+            found.append(
+                _Trigger(
+                    identity=("poor", poor.id, period.period_id),
+                    policy_rule_id=poor.id,
+                    rule_ids=poor.rule_ids,
+                    level=poor.level,
+                    incident_at=period.window.end_instant(tz),
+                    causing_event_ids=tuple(reversed(run)),
+                    reason=f"band {band.id} for {len(run)} period(s) in a row",
+                )
+            )
     cited = history.cited_event_ids()
-    for rule in rules.conduct:
+    for conduct in rules.conduct:
         for fact in everything:
             if (
-                fact.kind is rule.fact
+                fact.kind is conduct.fact
                 and fact.event_id not in cited
                 and fact.business_date(tz) <= period.window.ends_on
             ):
-                level = rule.level_for(fact.grade)
+                level = conduct.level_for(fact.grade)
                 severity = f" of {fact.grade} severity" if fact.grade else ""
-                found.append(_Trigger(
-                    identity=("conduct", rule.id, str(fact.event_id)),
-                    policy_rule_id=rule.id,
-                    rule_ids=rule.rule_ids,
-                    level=level,
-                    incident_at=fact.occurred_at,
-                    causing_event_ids=(fact.event_id,),
-                    reason=f"{fact.kind.value}{severity} on {fact.business_date(tz)}",
-                ))
+                found.append(
+                    _Trigger(
+                        identity=("conduct", conduct.id, str(fact.event_id)),
+                        policy_rule_id=conduct.id,
+                        rule_ids=conduct.rule_ids,
+                        level=level,
+                        incident_at=fact.occurred_at,
+                        causing_event_ids=(fact.event_id,),
+                        reason=f"{fact.kind.value}{severity} on {fact.business_date(tz)}",
+                    )
+                )
     return sorted(found, key=lambda t: (t.incident_at, t.policy_rule_id, t.identity))
 
 
@@ -319,13 +336,12 @@ def _discipline(
     stand), up to the top of the ladder."""
     rules = policy.discipline
     window = timedelta(days=rules.escalation_window_days)
-    standing = [
-        (a.action_id, a.level, a.incident_at) for a in history.actions if not a.overturned
-    ]
+    standing = [(a.action_id, a.level, a.incident_at) for a in history.actions if not a.overturned]
     actions: list[Action] = []
     for trigger in _triggers(policy, period, tz, counted, everything, band, history, this_id):
         prior = [
-            (action_id, level, at) for action_id, level, at in standing
+            (action_id, level, at)
+            for action_id, level, at in standing
             if trigger.incident_at - window < at <= trigger.incident_at
         ]
         highest = max((_rank(policy, level) for _, level, _ in prior), default=-1)
@@ -333,12 +349,15 @@ def _discipline(
         level = rules.ladder[rank]
         escalation = ""
         if rank > rules.rank(trigger.level):
-            escalation = (f"; raised from {trigger.level} to {level} by "
-                          f"{len(prior)} standing action(s) in the last "
-                          f"{rules.escalation_window_days} days")
+            escalation = (
+                f"; raised from {trigger.level} to {level} by "
+                f"{len(prior)} standing action(s) in the last "
+                f"{rules.escalation_window_days} days"
+            )
         action = Action(
-            action_id=derived_id("appraisal", "DisciplinaryActionIssued", employee_id,
-                                 *trigger.identity),
+            action_id=derived_id(
+                "appraisal", "DisciplinaryActionIssued", employee_id, *trigger.identity
+            ),
             level=level,
             rule_level=trigger.level,
             policy_rule_id=trigger.policy_rule_id,

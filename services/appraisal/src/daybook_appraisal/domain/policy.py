@@ -214,7 +214,7 @@ class ConductRule(_Cites):
 
     def level_for(self, severity: str | None) -> Level:
         if severity is not None and severity in self.by_severity:
-            return self.by_severity[severity]  # type: ignore[index]
+            return self.by_severity[severity]
         return self.level
 
 
@@ -288,9 +288,7 @@ class PolicyError(ValueError):
     def __init__(self, source: str, problems: list[PolicyProblem]) -> None:
         self.source = source
         self.problems = sorted(problems, key=lambda p: (p.line, p.field))
-        super().__init__(
-            f"{source}: invalid policy\n" + "\n".join(f"  {p}" for p in self.problems)
-        )
+        super().__init__(f"{source}: invalid policy\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
 Path = tuple[str | int, ...]
@@ -365,8 +363,11 @@ def _survey(node: yaml.Node, path: Path, where: _Map, problems: list[PolicyProbl
             child = (*path, key)
             if key in seen:
                 problems.append(
-                    PolicyProblem(key_node.start_mark.line + 1, _field_name(child),
-                                  "appears twice; say it once")
+                    PolicyProblem(
+                        key_node.start_mark.line + 1,
+                        _field_name(child),
+                        "appears twice; say it once",
+                    )
                 )
             seen.add(key)
             where.lines[child] = key_node.start_mark.line + 1
@@ -377,7 +378,8 @@ def _survey(node: yaml.Node, path: Path, where: _Map, problems: list[PolicyProbl
 
 
 def load_policy(text: str, source: str = "policy") -> LoadedPolicy:
-    """Read and check a policy document; raise `PolicyError` naming each problem's line and field."""
+    """Read and check a policy document; raise `PolicyError` naming each problem's line and
+    field."""
     problems: list[PolicyProblem] = []
     where = _Map({}, set())
     try:
@@ -425,8 +427,9 @@ def _coherence(policy: Policy) -> list[tuple[Path, str]]:
     total = sum((component.weight for component in policy.components), Decimal(0))
     if total != 100:
         listed = ", ".join(f"{c.id} {c.weight}" for c in policy.components)
-        found.append((("components",), f"weights must add up to 100, they add up to {total} "
-                                        f"({listed})"))
+        found.append(
+            (("components",), f"weights must add up to 100, they add up to {total} ({listed})")
+        )
     for dup in _duplicates([c.id for c in policy.components]):
         found.append((("components",), f"component id {dup!r} is used twice"))
     for index, component in enumerate(policy.components):
@@ -437,12 +440,19 @@ def _coherence(policy: Policy) -> list[tuple[Path, str]]:
         found.append((("bands",), f"band id {dup!r} is used twice"))
     for index in range(1, len(policy.bands)):
         if policy.bands[index].min_score >= policy.bands[index - 1].min_score:
-            found.append((("bands", index, "min_score"),
-                          "bands are listed best first: each min_score must be below the one "
-                          "before it"))
+            found.append(
+                (
+                    ("bands", index, "min_score"),
+                    "bands are listed best first: each min_score must be below the one before it",
+                )
+            )
     if policy.bands[-1].min_score != 0:
-        found.append((("bands", len(policy.bands) - 1, "min_score"),
-                      "the last band must start at 0 so that every score has a band"))
+        found.append(
+            (
+                ("bands", len(policy.bands) - 1, "min_score"),
+                "the last band must start at 0 so that every score has a band",
+            )
+        )
 
     if policy.promotion is not None and policy.promotion.band not in band_ids:
         found.append((("promotion", "band"), f"no band {policy.promotion.band!r} in bands"))
@@ -450,26 +460,36 @@ def _coherence(policy: Policy) -> list[tuple[Path, str]]:
     discipline = policy.discipline
     for dup in _duplicates(list(discipline.ladder)):
         found.append((("discipline", "ladder"), f"level {dup!r} appears twice"))
-    rule_ids = [rule.id for rule in (*discipline.thresholds, *discipline.poor_performance,
-                                     *discipline.conduct)]
+    rules: list[Threshold | PoorPerformance | ConductRule] = [
+        *discipline.thresholds,
+        *discipline.poor_performance,
+        *discipline.conduct,
+    ]
+    rule_ids = [rule.id for rule in rules]
     for dup in _duplicates(rule_ids):
         found.append((("discipline",), f"discipline rule id {dup!r} is used twice"))
     for group in ("thresholds", "poor_performance", "conduct"):
         for index, rule in enumerate(getattr(discipline, group)):
-            levels = [("level", rule.level)]
+            levels: list[tuple[Path, str]] = [(("level",), rule.level)]
             if isinstance(rule, ConductRule):
-                levels += [(("by_severity", key), level)
-                           for key, level in rule.by_severity.items()]
-            for where, level in levels:
+                levels += [(("by_severity", key), level) for key, level in rule.by_severity.items()]
+            for step, level in levels:
                 if level not in discipline.ladder:
-                    step = where if isinstance(where, tuple) else (where,)
-                    found.append((("discipline", group, index, *step),
-                                  f"level {level!r} is not on the ladder {list(discipline.ladder)}"))
+                    found.append(
+                        (
+                            ("discipline", group, index, *step),
+                            f"level {level!r} is not on the ladder {list(discipline.ladder)}",
+                        )
+                    )
             if isinstance(rule, PoorPerformance):
                 for band_index, band in enumerate(rule.bands):
                     if band not in band_ids:
-                        found.append((("discipline", group, index, "bands", band_index),
-                                      f"no band {band!r} in bands"))
+                        found.append(
+                            (
+                                ("discipline", group, index, "bands", band_index),
+                                f"no band {band!r} in bands",
+                            )
+                        )
     return found
 
 
@@ -503,8 +523,9 @@ def _part_problems(at: Path, part: Part) -> list[tuple[Path, str]]:
         found.append(((*at, "normalise"), "worst and best must differ"))
     measure = part.measure
     kinds = (
-        [*measure.numerator, *measure.denominator] if isinstance(measure, Ratio) else
-        list(measure.of)
+        [*measure.numerator, *measure.denominator]
+        if isinstance(measure, Ratio)
+        else list(measure.of)
     )
     if FactKind.VOID in kinds:
         found.append(((*at, "measure"), "void facts count nothing and cannot be measured"))

@@ -77,4 +77,3 @@ def fold_roster(facts: list[HrFact]) -> RosterEntry | None:
         elif isinstance(payload, EmployeeLeft):
             entry = replace(entry, left_on=payload.left_on)
     return entry
-

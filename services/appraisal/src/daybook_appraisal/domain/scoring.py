@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from daybook_appraisal.domain.facts import KINDS, Fact, FactKind, Quantity
-from daybook_appraisal.domain.policy import Component, Mean, Part, Policy, Ratio, Total
+from daybook_appraisal.domain.policy import Component, Mean, Part, Policy, Ratio
 
 HUNDREDTH = Decimal("0.01")
 ZERO = Decimal(0)
@@ -86,9 +86,9 @@ def _countable(policy: Policy, facts: list[Fact]) -> tuple[list[Fact], list[Igno
     ignored: list[IgnoredFact] = []
     for fact in facts:
         if KINDS[fact.kind].quantity is Quantity.MONEY and fact.unit != policy.currency:
-            ignored.append(IgnoredFact(
-                fact, f"amount in {fact.unit}, the policy counts {policy.currency}"
-            ))
+            ignored.append(
+                IgnoredFact(fact, f"amount in {fact.unit}, the policy counts {policy.currency}")
+            )
         else:
             kept.append(fact)
     return kept, ignored
@@ -99,26 +99,27 @@ def _weighted(facts: list[Fact], terms: dict[FactKind, Decimal]) -> tuple[Decima
     return sum((terms[fact.kind] * fact.value for fact in used), ZERO), used
 
 
-def _measure(part: Part, facts: list[Fact]) -> tuple[dict[str, Decimal], Decimal | None, list[Fact]]:
+def _measure(
+    part: Part, facts: list[Fact]
+) -> tuple[dict[str, Decimal], Decimal | None, list[Fact]]:
     measure = part.measure
     if isinstance(measure, Ratio):
         numerator, top = _weighted(facts, measure.numerator)
         denominator, bottom = _weighted(facts, measure.denominator)
-        used = {fact.identity: fact for fact in top + bottom}
+        either = {fact.identity: fact for fact in top + bottom}
         value = numerator / denominator if denominator else None
         return (
             {"numerator": numerator, "denominator": denominator},
             value,
-            sorted(used.values(), key=Fact.order),
+            sorted(either.values(), key=Fact.order),
         )
     if isinstance(measure, Mean):
-        used = [fact for fact in facts if fact.kind in measure.of]
-        total = sum((fact.value for fact in used), ZERO)
-        count = Decimal(len(used))
-        return {"sum": total, "count": count}, (total / count if used else None), used
-    assert isinstance(measure, Total)
-    total, used = _weighted(facts, measure.of)
-    return {"total": total}, total, used
+        rated = [fact for fact in facts if fact.kind in measure.of]
+        total = sum((fact.value for fact in rated), ZERO)
+        count = Decimal(len(rated))
+        return {"sum": total, "count": count}, (total / count if rated else None), rated
+    total, summed = _weighted(facts, measure.of)
+    return {"total": total}, total, summed
 
 
 def _score_part(part: Part, facts: list[Fact]) -> PartScore:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from daybook_shared.contracts import Event, attendance, crm, reporting
+from daybook_shared.contracts import Event, Payload, attendance, crm, reporting
 
 from daybook_appraisal.domain.facts import Fact, FactKind
 
@@ -40,56 +40,107 @@ def _fact(event: Event, kind: FactKind, employee_id: str, **fields: Any) -> Fact
 
 def _late_arrival(event: Event, p: attendance.LateArrivalRecorded) -> list[Fact]:
     kind = K.LATE_ARRIVAL_EXCUSED if p.excused else K.LATE_ARRIVAL_UNEXCUSED
-    return [_fact(event, kind, p.employee_id, on_date=p.work_date,
-                  key=f"attendance:{event.event_id}")]
+    return [
+        _fact(event, kind, p.employee_id, on_date=p.work_date, key=f"attendance:{event.event_id}")
+    ]
 
 
 def _early_departure(event: Event, p: attendance.EarlyDepartureRecorded) -> list[Fact]:
     kind = K.EARLY_DEPARTURE_EXCUSED if p.excused else K.EARLY_DEPARTURE_UNEXCUSED
-    return [_fact(event, kind, p.employee_id, on_date=p.work_date,
-                  key=f"attendance:{event.event_id}")]
+    return [
+        _fact(event, kind, p.employee_id, on_date=p.work_date, key=f"attendance:{event.event_id}")
+    ]
 
 
 def _absence(event: Event, p: attendance.AbsenceRecorded) -> list[Fact]:
     kind = K.ABSENCE_EXCUSED if p.excused else K.ABSENCE_UNEXCUSED
-    return [_fact(event, kind, p.employee_id, on_date=p.work_date,
-                  key=f"attendance:{event.event_id}")]
+    return [
+        _fact(event, kind, p.employee_id, on_date=p.work_date, key=f"attendance:{event.event_id}")
+    ]
 
 
 def _withdrawn(event: Event, p: attendance.AttendanceFactWithdrawn) -> list[Fact]:
-    return [_fact(event, K.VOID, p.employee_id, on_date=p.work_date,
-                  key=f"attendance:{p.withdrawn_event_id}", revision=1)]
+    return [
+        _fact(
+            event,
+            K.VOID,
+            p.employee_id,
+            on_date=p.work_date,
+            key=f"attendance:{p.withdrawn_event_id}",
+            revision=1,
+        )
+    ]
 
 
 def _daily_report(event: Event, p: reporting.DailyReportSubmitted) -> list[Fact]:
     kind = K.DAILY_REPORT_ON_TIME if p.on_time else K.DAILY_REPORT_LATE
-    return [_fact(event, kind, p.employee_id, on_date=p.report_date,
-                  key=f"daily-report:{p.report_date}", revision=p.revision)]
+    return [
+        _fact(
+            event,
+            kind,
+            p.employee_id,
+            on_date=p.report_date,
+            key=f"daily-report:{p.report_date}",
+            revision=p.revision,
+        )
+    ]
 
 
 def _daily_report_missed(event: Event, p: reporting.DailyReportMissed) -> list[Fact]:
-    return [_fact(event, K.DAILY_REPORT_MISSED, p.employee_id, on_date=p.report_date,
-                  key=f"daily-report:{p.report_date}")]
+    return [
+        _fact(
+            event,
+            K.DAILY_REPORT_MISSED,
+            p.employee_id,
+            on_date=p.report_date,
+            key=f"daily-report:{p.report_date}",
+        )
+    ]
 
 
 def _goal(event: Event, p: reporting.GoalSet) -> list[Fact]:
     """Only a sales-amount goal has a target the sales component can compare won deals with."""
     if p.metric != "sales_amount" or p.amount is None:
         return []
-    return [_fact(event, K.SALES_TARGET, p.employee_id, on_date=p.period_start,
-                  until=p.period_end, value=p.amount.amount, unit=p.amount.currency,
-                  key=f"goal:{p.goal_id}", revision=p.revision)]
+    return [
+        _fact(
+            event,
+            K.SALES_TARGET,
+            p.employee_id,
+            on_date=p.period_start,
+            until=p.period_end,
+            value=p.amount.amount,
+            unit=p.amount.currency,
+            key=f"goal:{p.goal_id}",
+            revision=p.revision,
+        )
+    ]
 
 
 def _progress(event: Event, p: reporting.GoalProgressReported) -> list[Fact]:
     kind = K.PROGRESS_REPORT_ON_TIME if p.on_time else K.PROGRESS_REPORT_LATE
-    return [_fact(event, kind, p.employee_id, on_date=p.period_end,
-                  key=f"progress:{p.goal_id}:{p.period_start}", revision=1)]
+    return [
+        _fact(
+            event,
+            kind,
+            p.employee_id,
+            on_date=p.period_end,
+            key=f"progress:{p.goal_id}:{p.period_start}",
+            revision=1,
+        )
+    ]
 
 
 def _progress_missed(event: Event, p: reporting.GoalProgressReportMissed) -> list[Fact]:
-    return [_fact(event, K.PROGRESS_REPORT_MISSED, p.employee_id, on_date=p.period_end,
-                  key=f"progress:{p.goal_id}:{p.period_start}")]
+    return [
+        _fact(
+            event,
+            K.PROGRESS_REPORT_MISSED,
+            p.employee_id,
+            on_date=p.period_end,
+            key=f"progress:{p.goal_id}:{p.period_start}",
+        )
+    ]
 
 
 def _market_report(event: Event, p: reporting.MarketReportSubmitted) -> list[Fact]:
@@ -105,8 +156,13 @@ def _certification(event: Event, p: reporting.CertificationObtained) -> list[Fac
 
 
 def _completeness(employee_id: str, customer_id: str, value: int, event: Event) -> Fact:
-    return _fact(event, K.RECORD_COMPLETENESS, employee_id, value=Decimal(value),
-                 key=f"customer:{customer_id}")
+    return _fact(
+        event,
+        K.RECORD_COMPLETENESS,
+        employee_id,
+        value=Decimal(value),
+        key=f"customer:{customer_id}",
+    )
 
 
 def _customer_registered(event: Event, p: crm.CustomerRegistered) -> list[Fact]:
@@ -126,36 +182,66 @@ def _customer_reassigned(event: Event, p: crm.CustomerReassigned) -> list[Fact]:
 
 
 def _stale(event: Event, p: crm.CustomerRecordsStale) -> list[Fact]:
-    return [_fact(event, K.STALE_RECORDS, p.employee_id, on_date=p.as_of,
-                  value=Decimal(p.stale_count))]
+    return [
+        _fact(event, K.STALE_RECORDS, p.employee_id, on_date=p.as_of, value=Decimal(p.stale_count))
+    ]
 
 
 def _inquiry_responded(event: Event, p: crm.InquiryResponded) -> list[Fact]:
     """Counted in the period the answer was due in, like the overdue fact it may replace."""
     kind = K.INQUIRY_ANSWERED_IN_TIME if p.within_deadline else K.INQUIRY_ANSWERED_LATE
-    return [_fact(event, kind, p.employee_id, attributed_at=p.respond_by,
-                  key=f"inquiry:{p.inquiry_id}", revision=1)]
+    return [
+        _fact(
+            event,
+            kind,
+            p.employee_id,
+            attributed_at=p.respond_by,
+            key=f"inquiry:{p.inquiry_id}",
+            revision=1,
+        )
+    ]
 
 
 def _inquiry_overdue(event: Event, p: crm.InquiryOverdue) -> list[Fact]:
-    return [_fact(event, K.INQUIRY_OVERDUE, p.employee_id, attributed_at=p.respond_by,
-                  key=f"inquiry:{p.inquiry_id}")]
+    return [
+        _fact(
+            event,
+            K.INQUIRY_OVERDUE,
+            p.employee_id,
+            attributed_at=p.respond_by,
+            key=f"inquiry:{p.inquiry_id}",
+        )
+    ]
 
 
 def _complaint_resolved(event: Event, p: crm.ComplaintResolved) -> list[Fact]:
     kind = K.COMPLAINT_RESOLVED_IN_TIME if p.within_deadline else K.COMPLAINT_RESOLVED_LATE
-    return [_fact(event, kind, p.employee_id, attributed_at=p.resolve_by,
-                  key=f"complaint:{p.complaint_id}", revision=1)]
+    return [
+        _fact(
+            event,
+            kind,
+            p.employee_id,
+            attributed_at=p.resolve_by,
+            key=f"complaint:{p.complaint_id}",
+            revision=1,
+        )
+    ]
 
 
 def _complaint_overdue(event: Event, p: crm.ComplaintOverdue) -> list[Fact]:
-    return [_fact(event, K.COMPLAINT_OVERDUE, p.employee_id, attributed_at=p.resolve_by,
-                  key=f"complaint:{p.complaint_id}")]
+    return [
+        _fact(
+            event,
+            K.COMPLAINT_OVERDUE,
+            p.employee_id,
+            attributed_at=p.resolve_by,
+            key=f"complaint:{p.complaint_id}",
+        )
+    ]
 
 
 def _deal_won(event: Event, p: crm.DealWon) -> list[Fact]:
-    return [_fact(event, K.DEAL_WON, p.employee_id, value=p.amount.amount,
-                  unit=p.amount.currency)]
+    return [_fact(event, K.DEAL_WON, p.employee_id, value=p.amount.amount, unit=p.amount.currency)]
 
 
 def _rated(event: Event, p: crm.SatisfactionRated) -> list[Fact]:
@@ -173,7 +259,7 @@ def _breach(event: Event, p: crm.ConductBreachReported) -> list[Fact]:
     return [_fact(event, kind, p.employee_id, on_date=p.occurred_on, grade=p.severity)]
 
 
-_TRANSLATIONS: dict[type, Callable[[Event, Any], list[Fact]]] = {
+_TRANSLATIONS: dict[type[Payload], Callable[[Event, Any], list[Fact]]] = {
     attendance.LateArrivalRecorded: _late_arrival,
     attendance.EarlyDepartureRecorded: _early_departure,
     attendance.AbsenceRecorded: _absence,

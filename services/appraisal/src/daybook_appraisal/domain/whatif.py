@@ -47,9 +47,16 @@ class Comparison:
 
 
 def _substance(summary: OutcomeSummary) -> tuple[object, ...]:
-    return (summary.score, summary.band, summary.points, summary.bonus_share,
-            summary.salary_adjustment, summary.commendation, summary.promotion_eligible,
-            summary.actions)
+    return (
+        summary.score,
+        summary.band,
+        summary.points,
+        summary.bonus_share,
+        summary.salary_adjustment,
+        summary.commendation,
+        summary.promotion_eligible,
+        summary.actions,
+    )
 
 
 def summarise(appraisal: Appraisal, policy: Policy) -> OutcomeSummary:
