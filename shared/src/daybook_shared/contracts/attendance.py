@@ -70,6 +70,7 @@ WithdrawalCause = Literal[
 
 DeviceId = Identifier
 Minutes = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0)]
 GraceMinutes = Annotated[int, Field(ge=0, le=240)]
 Reason = Annotated[ShortText, Field(description="Why, in the person's words (no personal data)")]
 
@@ -172,10 +173,16 @@ class _Punch(AttendanceEvent):
 
 
 class ClockedIn(_Punch):
+    """The employee started (or resumed) work at `at`; the first clock-in of a workday decides
+    lateness (R-A1). Device punches keep `device_id`, `device_time` and `received_at`."""
+
     event_type: ClassVar[str] = "ClockedIn"
 
 
 class ClockedOut(_Punch):
+    """The employee stopped work at `at`; the day's last clock-out decides early departure at the
+    day close (R-A1). A clock-out always follows a clock-in of the same day."""
+
     event_type: ClassVar[str] = "ClockedOut"
 
 
@@ -215,6 +222,8 @@ class LateArrivalApproved(_Decision):
 
 
 class LateArrivalRejected(_Decision):
+    """The supervisor rejected the late-arrival request; the late arrival stays unexcused."""
+
     event_type: ClassVar[str] = "LateArrivalRejected"
     work_date: date
 
@@ -233,11 +242,16 @@ class EarlyLeaveRequested(AttendanceEvent):
 
 
 class EarlyLeaveApproved(_Decision):
+    """The supervisor approved leaving early; it excuses a departure after the request was made
+    and no earlier than its `leave_at` (less grace)."""
+
     event_type: ClassVar[str] = "EarlyLeaveApproved"
     work_date: date
 
 
 class EarlyLeaveRejected(_Decision):
+    """The supervisor rejected leaving early; an early departure stays unexcused."""
+
     event_type: ClassVar[str] = "EarlyLeaveRejected"
     work_date: date
 
@@ -262,6 +276,9 @@ class LeaveRequested(AttendanceEvent):
 
 
 class LeaveApproved(_Decision):
+    """The supervisor approved the leave: an absence on these days is excused, also on days
+    already closed (by compensation)."""
+
     event_type: ClassVar[str] = "LeaveApproved"
     first_day: date
     last_day: date
@@ -269,6 +286,8 @@ class LeaveApproved(_Decision):
 
 
 class LeaveRejected(_Decision):
+    """The supervisor rejected the leave; absences on those days stay unexcused."""
+
     event_type: ClassVar[str] = "LeaveRejected"
     first_day: date
     last_day: date
@@ -337,7 +356,7 @@ class AttendanceDayClosed(AttendanceEvent):
     on_leave_request_id: UUID | None = None
     scheduled_minutes: Minutes
     worked_minutes: Minutes
-    punch_count: Minutes
+    punch_count: Count
     first_clock_in: AwareDatetime | None = None
     last_clock_out: AwareDatetime | None = None
     missing_clock_out: bool
