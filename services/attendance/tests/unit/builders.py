@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, time
 from uuid import UUID, uuid4
 
 from daybook_attendance.domain.clocking import DayCommand, RecordPunch, decide_day
-from daybook_attendance.domain.day import AttendanceDay, DayContext, evolve_day
+from daybook_attendance.domain.day import AttendanceDay, DayContext, PunchKind, evolve_day
 from daybook_attendance.domain.events import DecidedEvent
 from daybook_attendance.domain.schedules import WorkSchedule
-from daybook_shared.contracts.attendance import WorkScheduleAssigned
+from daybook_shared.contracts.attendance import Weekday, WorkScheduleAssigned
 
 
 def schedule(
@@ -20,14 +20,14 @@ def schedule(
     ends_at: time = time(18),
     late_grace: int = 5,
     early_grace: int = 5,
-    workdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri"),
+    workdays: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri"),
     effective_from: date = date(2026, 1, 1),
 ) -> WorkSchedule:
     return WorkSchedule.from_event(
         WorkScheduleAssigned(
             schedule_id=uuid4(),
             employee_id="E1",
-            workdays=workdays,  # type: ignore[arg-type]
+            workdays=workdays,
             starts_at=starts_at,
             ends_at=ends_at,
             late_grace_minutes=late_grace,
@@ -55,13 +55,15 @@ class DayUnderTest:
         self.log.extend(decided)
         return decided
 
-    def punch(self, kind: str, at: datetime, *, punch_id: UUID | None = None) -> list[DecidedEvent]:
+    def punch(
+        self, kind: PunchKind, at: datetime, *, punch_id: UUID | None = None
+    ) -> list[DecidedEvent]:
         return self.run(
             RecordPunch(
                 employee_id=self.day.employee_id,
                 work_date=self.day.work_date,
                 punch_id=punch_id or uuid4(),
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,
                 at=at,
                 source="web",
                 received_at=at,
