@@ -10,6 +10,7 @@ from daybook_crm.bootstrap import build_app
 from daybook_crm.settings import CrmSettings
 from daybook_shared.contracts import Namespace
 from daybook_shared.infra import Infra
+from daybook_shared.roster import publish_hr_events
 from daybook_shared.runtime.clock import ManualClock
 from daybook_shared.testing.helpers import eventually
 from daybook_shared.testing.http import serve_app
@@ -45,8 +46,7 @@ async def crm(
         db = await asyncpg.connect(database_url)
         try:
             service = Crm(http, clock, namespace, js, db)
-            for hired in ROSTER:
-                await service.publish_hr(hired)
+            await publish_hr_events(js, namespace, ROSTER, recorded_at=clock.now())
 
             async def roster_known() -> None:
                 count = await db.fetchval("SELECT count(*) FROM crm.roster")

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
-from daybook_shared.contracts import Envelope, Namespace, Payload
+from daybook_shared.contracts import Envelope, Namespace
 from daybook_shared.contracts.hr import EmployeeHired
 from daybook_shared.runtime.auth import mint_token
 from daybook_shared.runtime.clock import ManualClock
@@ -93,25 +92,6 @@ class Crm:
     namespace: Namespace
     js: JetStreamContext
     db: asyncpg.Connection
-
-    async def publish_hr(self, payload: Payload, *, version: int = 1) -> None:
-        envelope = Envelope(
-            event_id=uuid4(),
-            event_type=payload.event_type,
-            schema_version=payload.schema_version,
-            stream_id=f"hr-{payload.partition_key()}",
-            stream_version=version,
-            occurred_at=self.clock.now(),
-            recorded_at=self.clock.now(),
-            producer="hr",
-            payload=payload.model_dump(mode="json"),
-        )
-        await self.js.publish(
-            self.namespace.subject_for(payload),
-            envelope.model_dump_json().encode(),
-            stream=self.namespace.stream_name("hr"),
-            headers={"Nats-Msg-Id": str(envelope.event_id)},
-        )
 
     async def stored_events(self, event_type: str | None = None) -> list[dict[str, Any]]:
         rows = await self.db.fetch(
