@@ -263,8 +263,7 @@ async def close_due_periods(kit: ServiceKit, config: AppraisalConfig) -> list[st
     now = kit.clock.now()
     closed = []
     for row in await views.periods(_pool(kit)):
-        window = Window(row["starts_on"], row["ends_on"])
-        due = window.end_instant(ZoneInfo(row["timezone"])) + config.close_grace
+        due = model.close_due_at(row["ends_on"], row["timezone"], config.close_grace)
         if row["closed_at"] is None and now >= due:
             await close_period(kit, config, None, row["period_id"])
             closed.append(row["period_id"])

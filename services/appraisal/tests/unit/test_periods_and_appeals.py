@@ -1,6 +1,6 @@
 """Periods (open pins the policy, close after the last day) and appeals, as pure decisions."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from daybook_appraisal.domain.model import (
     OpenPeriod,
     PeriodState,
     appeal_id_for,
+    close_due_at,
     close_period,
     decide_appeal,
     evolve_period,
@@ -140,3 +141,12 @@ def test_appealing_an_action_that_is_not_yours_is_not_found():
     assert refused.value.field == "action_id"
     with pytest.raises(NotFound):
         decide_appeal(DecideAppeal(uuid4(), "E1", "upheld", None, AT), record_of("E1", []))
+
+
+def test_the_scheduler_closes_after_the_last_day_and_the_grace():
+    assert close_due_at(date(2026, 11, 30), "Asia/Shanghai", timedelta(hours=24)) == datetime(
+        2026, 12, 2, tzinfo=SHANGHAI
+    )
+    assert close_due_at(date(2026, 11, 30), "America/New_York", timedelta(0)) == datetime(
+        2026, 12, 1, 5, tzinfo=ZoneInfo("UTC")
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -146,6 +146,12 @@ class ClosePeriod:
     period_id: str
     appraised_count: int
     at: datetime
+
+
+def close_due_at(ends_on: date, timezone: str, grace: timedelta) -> datetime:
+    """When the scheduler closes a period: its last day ended in its timezone, plus a grace for
+    the day-close and missed-report sweeps of that day to arrive."""
+    return Window(ends_on, ends_on).end_instant(ZoneInfo(timezone)) + grace
 
 
 def ensure_closable(state: PeriodState, period_id: str, at: datetime) -> None:
