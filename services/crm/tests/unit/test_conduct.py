@@ -64,7 +64,10 @@ def test_a_negative_value_or_a_second_declaration_is_refused():
 
 
 def breach(
-    reporter: str, role: str, supervisor: str | None = "S1", kind: str = "confidentiality_breach"
+    reporter: str | None,
+    role: str,
+    supervisor: str | None = "S1",
+    kind: str = "confidentiality_breach",
 ) -> ReportConductBreach:
     return ReportConductBreach(
         report_id="B1",
@@ -125,3 +128,11 @@ def test_a_breach_in_the_future_or_reported_twice_is_refused():
     assert refused.value.field == "occurred_on"
     with pytest.raises(Conflict):
         report_breach(breach("H1", "hr"), True)
+
+
+def test_an_hr_account_without_an_employee_id_may_report_but_a_supervisor_must_be_named():
+    [event] = report_breach(breach(None, "hr"), False)
+    assert event.payload.reported_by is None
+    assert event.payload.reporter_role == "hr"
+    with pytest.raises(Forbidden):
+        report_breach(breach(None, "supervisor", supervisor=None), False)
