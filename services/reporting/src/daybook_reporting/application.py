@@ -172,9 +172,11 @@ async def sweep_missed_daily_reports(kit: ServiceKit, config: ReportingConfig) -
         LEFT JOIN daily_report_sweep s USING (employee_id)
         WHERE (s.next_due_at IS NULL OR s.next_due_at <= $1)
           AND (r.left_on IS NULL OR s.next_date IS NULL OR s.next_date < r.left_on)
+          AND r.role = ANY($2::text[])
         ORDER BY r.employee_id
         """,
         now,
+        list(config.daily_report_roles),
     )
     recorded = 0
     for row in rows:

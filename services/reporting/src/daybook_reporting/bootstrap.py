@@ -35,6 +35,10 @@ def build_app(settings: ReportingSettings | None = None, *, clock: Clock | None 
         migrations=["daybook_reporting"],
         routers=[build_router(config)],
         projections=[RosterProjection(), CalendarProjection()],
-        jobs=[every(timedelta(seconds=settings.sweep_interval_s), sweeps, name="reporting-sweeps")],
+        jobs=(
+            [every(timedelta(seconds=settings.sweep_interval_s), sweeps, name="reporting-sweeps")]
+            if settings.run_sweeps
+            else []
+        ),
     )
     return build_service(spec, settings, clock=clock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from daybook_shared.contracts.hr import Role
 from daybook_shared.runtime.settings import ServiceSettings
 from pydantic import Field, field_validator
 
@@ -23,6 +24,10 @@ class ReportingSettings(ServiceSettings):
         default="next_working_day_start",
         description="R-A3: counted from a progress period's last day, like a daily report",
     )
+    daily_report_roles: tuple[Role, ...] = Field(
+        default=("salesperson",),
+        description="Roster roles a daily report is demanded from (R-A2: business personnel)",
+    )
     reports_required_from: date | None = Field(
         default=None,
         description="No daily report is demanded before this day (when the policy took effect)",
@@ -34,6 +39,9 @@ class ReportingSettings(ServiceSettings):
         description="How far back the first sweep of an employee looks for missed reports",
     )
     sweep_interval_s: float = Field(default=60.0, gt=0, description="How often sweeps run")
+    run_sweeps: bool = Field(
+        default=True, description="Run the missed-report sweeps in the background (every replica)"
+    )
 
     @field_validator("daily_report_deadline", "progress_report_deadline")
     @classmethod
@@ -48,14 +56,19 @@ class ReportingConfig:
 
     daily_deadline: DeadlinePolicy = field(default_factory=DeadlinePolicy)
     progress_deadline: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    daily_report_roles: tuple[str, ...] = ("salesperson",)
     reports_required_from: date | None = None
     sweep_lookback_days: int = 31
+
+    def demands_daily_report(self, role: str) -> bool:
+        return role in self.daily_report_roles
 
     @classmethod
     def from_settings(cls, settings: ReportingSettings) -> ReportingConfig:
         return cls(
             daily_deadline=DeadlinePolicy.parse(settings.daily_report_deadline),
             progress_deadline=DeadlinePolicy.parse(settings.progress_report_deadline),
+            daily_report_roles=tuple(settings.daily_report_roles),
             reports_required_from=settings.reports_required_from,
             sweep_lookback_days=settings.sweep_lookback_days,
         )

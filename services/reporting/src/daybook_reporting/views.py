@@ -202,8 +202,12 @@ async def team_view(
         calendar = await load_calendar(pool, member, day, day)
         status = calendar.status(day)
         row = report_rows.get(member.employee_id)
-        if status != "working":
-            inbox.append({"employee_id": member.employee_id, "due": False, "reason": status})
+        if status != "working" or not config.demands_daily_report(member.role):
+            reason = status if status != "working" else "not_required_of_role"
+            inbox.append({
+                "employee_id": member.employee_id, "due": False, "reason": reason,
+                "report": _plain(row) if row is not None and row["revision"] else None,
+            })
             continue
         deadline = row["deadline"] if row else config.daily_deadline.deadline(calendar, day)
         report_status = _report_status(row)
