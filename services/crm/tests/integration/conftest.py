@@ -52,7 +52,8 @@ async def crm(
                 count = await db.fetchval("SELECT count(*) FROM crm.roster")
                 assert count == len(ROSTER)
 
-            await eventually(roster_known)
+            # The first consumer of a fresh stream may take a while on a busy machine.
+            await eventually(roster_known, timeout=30)
             yield service
         finally:
             await db.close()
