@@ -1,0 +1,40 @@
+# Daybook's developer commands. `make test` takes a bare clone with only Python 3.11+ to a
+# passing suite: it bootstraps uv into .tools/, syncs the workspace into .venv/, runs pytest.
+# Each target is declared .PHONY on its own line, so more can be appended below.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV ?= $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+# Only package registries are reachable: never let uv try to download a Python build.
+export UV_PYTHON_DOWNLOADS := never
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.PHONY: sync
+sync: $(UV)  ## install the workspace and its dev tools into .venv, exactly as uv.lock says
+	$(UV) sync --all-packages --frozen
+
+.PHONY: test
+test: sync  ## run every test (NATS and PostgreSQL: from NATS_URL/DATABASE_URL, else started)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: sync  ## ruff (lint and format) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared/src $(wildcard services/*/src)
+
+.PHONY: help
+help:  ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## /\1\t/' | sort
