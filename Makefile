@@ -38,3 +38,7 @@ lint: sync  ## ruff (lint and format) and mypy
 .PHONY: help
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## /\1\t/' | sort
+
+.PHONY: bench-appraisal
+bench-appraisal: sync  ## appraisal projection vs raw fetch+ack, and a rebuild from 1M events
+	$(BIN)/python services/appraisal/bench/bench_appraisal.py
