@@ -28,8 +28,11 @@ from daybook_reporting.settings import ReportingConfig
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200,
-           description="Retrying with the same key returns the first answer and stores nothing"),
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Retrying with the same key returns the first answer and stores nothing",
+    ),
 ]
 
 Writer = Annotated[Principal, Depends(require_roles(Role.EMPLOYEE, Role.SUPERVISOR))]
@@ -127,16 +130,21 @@ def build_router(config: ReportingConfig) -> APIRouter:
     ) -> dict[str, Any]:
         """Submit (or amend, before its deadline) the caller's report for a working day."""
         return await application.submit_daily_report(
-            kit, config, principal,
+            kit,
+            config,
+            principal,
             application.DailyReportText(
                 body.report_date, body.work, body.progress, body.challenges, body.solutions
             ),
-            idempotency_key=idempotency_key, request=body.model_dump(mode="json"),
+            idempotency_key=idempotency_key,
+            request=body.model_dump(mode="json"),
         )
 
     @router.get("/employees/{employee_id}/daily-reports", tags=["daily reports"])
     async def list_daily_reports(
-        employee_id: str, kit: Kit, principal: Reader,
+        employee_id: str,
+        kit: Kit,
+        principal: Reader,
         first: Annotated[date | None, Query(alias="from")] = None,
         last: Annotated[date | None, Query(alias="to")] = None,
     ) -> list[dict[str, Any]]:
@@ -155,7 +163,8 @@ def build_router(config: ReportingConfig) -> APIRouter:
 
     @router.post(
         "/employees/{employee_id}/daily-reports/{report_date}/reviews",
-        status_code=201, tags=["daily reports"],
+        status_code=201,
+        tags=["daily reports"],
     )
     async def review_daily_report(
         employee_id: str, report_date: date, body: ReviewIn, kit: Kit, principal: Manager
@@ -166,7 +175,8 @@ def build_router(config: ReportingConfig) -> APIRouter:
 
     @router.get("/team", tags=["daily reports", "goals"])
     async def team(
-        kit: Kit, principal: Manager,
+        kit: Kit,
+        principal: Manager,
         supervisor_id: str | None = None,
         day: Annotated[date | None, Query(alias="date")] = None,
     ) -> dict[str, Any]:
@@ -193,12 +203,18 @@ def build_router(config: ReportingConfig) -> APIRouter:
         body: TargetIn, kit: Kit, principal: Manager, idempotency_key: IdempotencyKey = None
     ) -> dict[str, Any]:
         return await application.set_company_target(
-            kit, principal,
+            kit,
+            principal,
             application.TargetSpec(
-                body.team_id, body.metric, body.amount, body.count, body.period_start,
+                body.team_id,
+                body.metric,
+                body.amount,
+                body.count,
+                body.period_start,
                 body.period_end,
             ),
-            idempotency_key=idempotency_key, request=body.model_dump(mode="json"),
+            idempotency_key=idempotency_key,
+            request=body.model_dump(mode="json"),
         )
 
     @router.get("/targets/{target_id}", tags=["goals"])
@@ -222,7 +238,9 @@ def build_router(config: ReportingConfig) -> APIRouter:
     ) -> dict[str, Any]:
         """Derive (or revise) an employee's goal from the target; answers with the coverage."""
         return await application.set_goal(
-            kit, principal, target_id,
+            kit,
+            principal,
+            target_id,
             application.GoalSpec(body.employee_id, body.amount, body.count, body.cadence),
         )
 
@@ -234,15 +252,22 @@ def build_router(config: ReportingConfig) -> APIRouter:
 
     @router.post("/goals/{goal_id}/progress", status_code=201, tags=["goals"])
     async def report_progress(
-        goal_id: UUID, body: ProgressIn, kit: Kit, principal: Writer,
+        goal_id: UUID,
+        body: ProgressIn,
+        kit: Kit,
+        principal: Writer,
         idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         return await application.report_goal_progress(
-            kit, config, principal, goal_id,
+            kit,
+            config,
+            principal,
+            goal_id,
             application.ProgressSpec(
                 body.period_start, body.amount, body.count, body.narrative, body.next_period_plan
             ),
-            idempotency_key=idempotency_key, request=body.model_dump(mode="json"),
+            idempotency_key=idempotency_key,
+            request=body.model_dump(mode="json"),
         )
 
     # Market research (R-B2.3) and development (R-A6, R-B5) -------------------------------------
@@ -252,15 +277,15 @@ def build_router(config: ReportingConfig) -> APIRouter:
         body: MarketReportIn, kit: Kit, principal: Writer, idempotency_key: IdempotencyKey = None
     ) -> dict[str, Any]:
         return await application.submit_market_report(
-            kit, principal,
+            kit,
+            principal,
             application.MarketReportSpec(body.topic, tuple(body.competitors), body.findings),
-            idempotency_key=idempotency_key, request=body.model_dump(mode="json"),
+            idempotency_key=idempotency_key,
+            request=body.model_dump(mode="json"),
         )
 
     @router.get("/employees/{employee_id}/market-reports", tags=["market research"])
-    async def market_reports(
-        employee_id: str, kit: Kit, principal: Reader
-    ) -> list[dict[str, Any]]:
+    async def market_reports(employee_id: str, kit: Kit, principal: Reader) -> list[dict[str, Any]]:
         await readable(kit, principal, employee_id)
         assert kit.pool is not None
         return await views.market_reports_of(kit.pool, employee_id)
@@ -268,9 +293,9 @@ def build_router(config: ReportingConfig) -> APIRouter:
     @router.post("/development/activities", status_code=201, tags=["development"])
     async def log_activity(body: TrainingIn, kit: Kit, principal: Writer) -> dict[str, Any]:
         return await application.log_development(
-            kit, principal,
-            application.TrainingSpec(body.kind, body.title, Decimal(body.hours),
-                                     body.completed_on),
+            kit,
+            principal,
+            application.TrainingSpec(body.kind, body.title, Decimal(body.hours), body.completed_on),
         )
 
     @router.post("/development/certifications", status_code=201, tags=["development"])
@@ -278,9 +303,11 @@ def build_router(config: ReportingConfig) -> APIRouter:
         body: CertificationIn, kit: Kit, principal: Writer
     ) -> dict[str, Any]:
         return await application.log_development(
-            kit, principal,
-            application.CertificationSpec(body.name, body.issuer, body.obtained_on,
-                                          body.expires_on),
+            kit,
+            principal,
+            application.CertificationSpec(
+                body.name, body.issuer, body.obtained_on, body.expires_on
+            ),
         )
 
     @router.get("/employees/{employee_id}/development", tags=["development"])

@@ -120,8 +120,11 @@ async def submit_daily_report(
         return _answer([event])[0]
 
     outcome = await kit.execute(
-        "SubmitDailyReport", handler, principal=principal,
-        idempotency_key=idempotency_key, request=request,
+        "SubmitDailyReport",
+        handler,
+        principal=principal,
+        idempotency_key=idempotency_key,
+        request=request,
     )
     return outcome.response
 
@@ -236,8 +239,9 @@ def _daily_sweep_handler(
                     calendar=calendar,
                     policy=config.daily_deadline,
                 )
-                recorded += len(await _record(uow, stream, daily_reports.record_missed(command,
-                                                                                       state)))
+                recorded += len(
+                    await _record(uow, stream, daily_reports.record_missed(command, state))
+                )
             day += timedelta(days=1)
         if next_due_at is None:
             # Not yet begun: the day cannot be due before it starts; look again then.
@@ -301,8 +305,11 @@ async def set_company_target(
         return _answer([event])[0]
 
     outcome = await kit.execute(
-        "SetCompanyTarget", handler, principal=principal,
-        idempotency_key=idempotency_key, request=request,
+        "SetCompanyTarget",
+        handler,
+        principal=principal,
+        idempotency_key=idempotency_key,
+        request=request,
     )
     return outcome.response
 
@@ -366,8 +373,9 @@ async def _goal_of(uow: UnitOfWork, goal_id: UUID) -> goals.GoalSet | None:
     )
     if row is None:
         return None
-    target = await _fold(uow, goals.target_stream(row["target_id"]), goals.evolve_target,
-                         goals.Target())
+    target = await _fold(
+        uow, goals.target_stream(row["target_id"]), goals.evolve_target, goals.Target()
+    )
     return target.goals.get(row["employee_id"])
 
 
@@ -409,8 +417,11 @@ async def report_goal_progress(
         return _answer([event])[0]
 
     outcome = await kit.execute(
-        "ReportGoalProgress", handler, principal=principal,
-        idempotency_key=idempotency_key, request=request,
+        "ReportGoalProgress",
+        handler,
+        principal=principal,
+        idempotency_key=idempotency_key,
+        request=request,
     )
     return outcome.response
 
@@ -487,8 +498,9 @@ def _progress_sweep_handler(
                 calendar=calendar,
                 policy=config.progress_deadline,
             )
-            recorded += len(await _record(uow, stream, goals.record_missed_progress(command,
-                                                                                    state)))
+            recorded += len(
+                await _record(uow, stream, goals.record_missed_progress(command, state))
+            )
             next_start = period[1] + timedelta(days=1)
         await conn.execute(
             "UPDATE goal_progress_sweep SET next_period_start = $2, next_due_at = $3 "
@@ -540,8 +552,11 @@ async def submit_market_report(
         return _answer([event])[0]
 
     outcome = await kit.execute(
-        "SubmitMarketReport", handler, principal=principal,
-        idempotency_key=idempotency_key, request=request,
+        "SubmitMarketReport",
+        handler,
+        principal=principal,
+        idempotency_key=idempotency_key,
+        request=request,
     )
     return outcome.response
 
@@ -577,16 +592,25 @@ async def log_development(
         if isinstance(spec, TrainingSpec):
             recorded = development.log_training(
                 development.LogTraining(
-                    employee_id=employee_id, kind=spec.kind, title=spec.title, hours=spec.hours,
-                    completed_on=spec.completed_on, logged_at=now, today=today,
+                    employee_id=employee_id,
+                    kind=spec.kind,
+                    title=spec.title,
+                    hours=spec.hours,
+                    completed_on=spec.completed_on,
+                    logged_at=now,
+                    today=today,
                 ),
                 state,
             )
         else:
             recorded = development.log_certification(
                 development.LogCertification(
-                    employee_id=employee_id, name=spec.name, issuer=spec.issuer,
-                    obtained_on=spec.obtained_on, expires_on=spec.expires_on, logged_at=now,
+                    employee_id=employee_id,
+                    name=spec.name,
+                    issuer=spec.issuer,
+                    obtained_on=spec.obtained_on,
+                    expires_on=spec.expires_on,
+                    logged_at=now,
                     today=today,
                 ),
                 state,

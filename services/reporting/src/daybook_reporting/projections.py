@@ -107,9 +107,7 @@ class RosterProjection:
 
 
 async def _on_roster(conn: asyncpg.Connection, employee_id: str) -> bool:
-    return bool(
-        await conn.fetchval("SELECT true FROM roster WHERE employee_id = $1", employee_id)
-    )
+    return bool(await conn.fetchval("SELECT true FROM roster WHERE employee_id = $1", employee_id))
 
 
 class CalendarProjection:

@@ -30,8 +30,9 @@ class RosterEntry:
         return Member(self.employee_id, self.supervisor_id)
 
 
-async def roster_entry(conn: asyncpg.Connection | asyncpg.Pool, employee_id: str
-                       ) -> RosterEntry | None:
+async def roster_entry(
+    conn: asyncpg.Connection | asyncpg.Pool, employee_id: str
+) -> RosterEntry | None:
     row = await conn.fetchrow(
         "SELECT employee_id, team_id, supervisor_id, role, timezone, hired_on, left_on "
         "FROM roster WHERE employee_id = $1",
@@ -62,8 +63,7 @@ async def visible_entry(
     return entry
 
 
-async def team_of(conn: asyncpg.Connection | asyncpg.Pool, supervisor_id: str
-                  ) -> list[RosterEntry]:
+async def team_of(conn: asyncpg.Connection | asyncpg.Pool, supervisor_id: str) -> list[RosterEntry]:
     rows = await conn.fetch(
         "SELECT employee_id, team_id, supervisor_id, role, timezone, hired_on, left_on "
         "FROM roster WHERE supervisor_id = $1 ORDER BY employee_id",

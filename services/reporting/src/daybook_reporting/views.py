@@ -133,8 +133,9 @@ async def goals_of(pool: asyncpg.Pool, employee_id: str) -> list[dict[str, Any]]
 
     `achieved` sums the values reported per period (each report gives that period's value).
     """
-    rows = await pool.fetch(_GOALS + " WHERE g.employee_id = $1 ORDER BY g.period_start",
-                            employee_id)
+    rows = await pool.fetch(
+        _GOALS + " WHERE g.employee_id = $1 ORDER BY g.period_start", employee_id
+    )
     progress = await pool.fetch(
         "SELECT * FROM goal_progress WHERE employee_id = $1 ORDER BY period_start", employee_id
     )
@@ -204,10 +205,14 @@ async def team_view(
         row = report_rows.get(member.employee_id)
         if status != "working" or not config.demands_daily_report(member.role):
             reason = status if status != "working" else "not_required_of_role"
-            inbox.append({
-                "employee_id": member.employee_id, "due": False, "reason": reason,
-                "report": _plain(row) if row is not None and row["revision"] else None,
-            })
+            inbox.append(
+                {
+                    "employee_id": member.employee_id,
+                    "due": False,
+                    "reason": reason,
+                    "report": _plain(row) if row is not None and row["revision"] else None,
+                }
+            )
             continue
         deadline = row["deadline"] if row else config.daily_deadline.deadline(calendar, day)
         report_status = _report_status(row)

@@ -26,14 +26,19 @@ def clock() -> ManualClock:
 @pytest.fixture
 def settings(infra: Infra, database_url: str, namespace: Namespace) -> ReportingSettings:
     return ReportingSettings(
-        database_url=database_url, nats_url=infra.nats_url, namespace=namespace.prefix,
+        database_url=database_url,
+        nats_url=infra.nats_url,
+        namespace=namespace.prefix,
         run_sweeps=False,
     )
 
 
 @pytest.fixture
 async def reporting(
-    settings: ReportingSettings, clock: ManualClock, namespace: Namespace, js: JetStreamContext,
+    settings: ReportingSettings,
+    clock: ManualClock,
+    namespace: Namespace,
+    js: JetStreamContext,
     database_url: str,
 ) -> AsyncIterator[Reporting]:
     async with serve_app(build_app(settings, clock=clock)) as http:

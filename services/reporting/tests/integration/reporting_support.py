@@ -33,24 +33,59 @@ MONDAY = date(2026, 3, 2)
 # Team north: supervisor S1 with E1 and E2 (Shanghai) and E3 (New York).
 # Team south: supervisor S2 with E4.
 ROSTER = [
-    EmployeeHired(employee_id="S1", display_name="Supervisor North", team_id="north",
-                  role="supervisor", timezone="Asia/Shanghai", hired_on=date(2020, 1, 1)),
-    EmployeeHired(employee_id="E1", display_name="Seller One", team_id="north",
-                  supervisor_id="S1", timezone="Asia/Shanghai", hired_on=MONDAY),
-    EmployeeHired(employee_id="E2", display_name="Seller Two", team_id="north",
-                  supervisor_id="S1", timezone="Asia/Shanghai", hired_on=MONDAY),
-    EmployeeHired(employee_id="E3", display_name="Seller Three", team_id="north",
-                  supervisor_id="S1", timezone="America/New_York", hired_on=MONDAY),
-    EmployeeHired(employee_id="S2", display_name="Supervisor South", team_id="south",
-                  role="supervisor", timezone="Asia/Shanghai", hired_on=date(2020, 1, 1)),
-    EmployeeHired(employee_id="E4", display_name="Seller Four", team_id="south",
-                  supervisor_id="S2", timezone="Asia/Shanghai", hired_on=MONDAY),
+    EmployeeHired(
+        employee_id="S1",
+        display_name="Supervisor North",
+        team_id="north",
+        role="supervisor",
+        timezone="Asia/Shanghai",
+        hired_on=date(2020, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="E1",
+        display_name="Seller One",
+        team_id="north",
+        supervisor_id="S1",
+        timezone="Asia/Shanghai",
+        hired_on=MONDAY,
+    ),
+    EmployeeHired(
+        employee_id="E2",
+        display_name="Seller Two",
+        team_id="north",
+        supervisor_id="S1",
+        timezone="Asia/Shanghai",
+        hired_on=MONDAY,
+    ),
+    EmployeeHired(
+        employee_id="E3",
+        display_name="Seller Three",
+        team_id="north",
+        supervisor_id="S1",
+        timezone="America/New_York",
+        hired_on=MONDAY,
+    ),
+    EmployeeHired(
+        employee_id="S2",
+        display_name="Supervisor South",
+        team_id="south",
+        role="supervisor",
+        timezone="Asia/Shanghai",
+        hired_on=date(2020, 1, 1),
+    ),
+    EmployeeHired(
+        employee_id="E4",
+        display_name="Seller Four",
+        team_id="south",
+        supervisor_id="S2",
+        timezone="Asia/Shanghai",
+        hired_on=MONDAY,
+    ),
 ]
 
 
 def token(role: str, subject: str, employee_id: str | None = None) -> dict[str, str]:
-    signed = mint_token(DEVELOPMENT_JWT_SECRET, role=role, subject=subject,
-                        employee_id=employee_id)
+    signed = mint_token(DEVELOPMENT_JWT_SECRET, role=role, subject=subject, employee_id=employee_id)
     return {"Authorization": f"Bearer {signed}"}
 
 
@@ -87,18 +122,23 @@ class Reporting:
     js: JetStreamContext
     db: asyncpg.Connection
 
-    async def publish(self, context: str, payload: Payload, *, at: datetime | None = None
-                      ) -> None:
+    async def publish(self, context: str, payload: Payload, *, at: datetime | None = None) -> None:
         """Publish a fact of another context (hr, attendance) as its producer would."""
         moment = at or self.clock.now()
         envelope = Envelope(
-            event_id=uuid4(), event_type=payload.event_type,
-            schema_version=payload.schema_version, stream_id=f"{context}-{uuid4()}",
-            stream_version=1, occurred_at=moment, recorded_at=moment, producer=context,
+            event_id=uuid4(),
+            event_type=payload.event_type,
+            schema_version=payload.schema_version,
+            stream_id=f"{context}-{uuid4()}",
+            stream_version=1,
+            occurred_at=moment,
+            recorded_at=moment,
+            producer=context,
             payload=payload.model_dump(mode="json"),
         )
         await self.js.publish(
-            self.namespace.subject_for(payload), envelope.model_dump_json().encode(),
+            self.namespace.subject_for(payload),
+            envelope.model_dump_json().encode(),
             stream=self.namespace.stream_name(context),
             headers={"Nats-Msg-Id": str(envelope.event_id)},
         )
@@ -123,10 +163,12 @@ class Reporting:
         envelopes = await eventually(all_published)
         return [e for e in envelopes if event_type is None or e.event_type == event_type]
 
-    async def submit(self, employee_id: str, body: dict[str, Any], **headers: str
-                     ) -> httpx.Response:
-        return await self.http.post("/daily-reports", json=body,
-                                    headers=as_employee(employee_id) | headers)
+    async def submit(
+        self, employee_id: str, body: dict[str, Any], **headers: str
+    ) -> httpx.Response:
+        return await self.http.post(
+            "/daily-reports", json=body, headers=as_employee(employee_id) | headers
+        )
 
     async def sweep(self) -> int:
         answer = await self.http.post("/sweeps/daily-reports", headers=SCHEDULER)
@@ -135,14 +177,14 @@ class Reporting:
         return recorded
 
     async def team(self, supervisor_id: str, day: date) -> dict[str, Any]:
-        answer = await self.http.get(f"/team?date={day.isoformat()}",
-                                     headers=as_supervisor(supervisor_id))
+        answer = await self.http.get(
+            f"/team?date={day.isoformat()}", headers=as_supervisor(supervisor_id)
+        )
         assert answer.status_code == 200, answer.text
         view: dict[str, Any] = answer.json()
         return view
 
-    async def member_on(self, supervisor_id: str, employee_id: str, day: date
-                        ) -> dict[str, Any]:
+    async def member_on(self, supervisor_id: str, employee_id: str, day: date) -> dict[str, Any]:
         view = await self.team(supervisor_id, day)
         [member] = [m for m in view["members"] if m["employee_id"] == employee_id]
         return member

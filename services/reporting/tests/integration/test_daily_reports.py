@@ -14,6 +14,7 @@ from daybook_shared.contracts.attendance import (
     LeaveApproved,
     WorkScheduleAssigned,
 )
+from daybook_shared.contracts.hr import EmployeeLeft, EmployeeTransferred
 from daybook_shared.kit.ids import derived_id
 from daybook_shared.testing.helpers import eventually
 from daybook_shared.testing.http import serve_app
@@ -60,8 +61,11 @@ async def test_report_after_the_deadline_is_late_and_the_day_was_missed(reportin
     assert answer.status_code == 201, answer.text
     assert answer.json()["on_time"] is False
 
-    missed = [e for e in await reporting.published("DailyReportMissed")
-              if e.payload["employee_id"] == "E1"]
+    missed = [
+        e
+        for e in await reporting.published("DailyReportMissed")
+        if e.payload["employee_id"] == "E1"
+    ]
     [late] = await reporting.published("DailyReportSubmitted")
     assert [e.occurred_at for e in missed] == [TUESDAY_START]
     assert late.payload["on_time"] is False
@@ -112,16 +116,36 @@ async def test_two_replicas_sweeping_at_once_record_each_day_once(
 
 
 async def test_no_report_is_demanded_on_leave_holiday_or_weekend(reporting: Reporting):
-    await reporting.publish("attendance", HolidayDeclared(
-        holiday_date=date(2026, 3, 3), name="Company foundation day"))
-    await reporting.publish("attendance", LeaveApproved(
-        request_id=UUID(int=1), employee_id="E1", decided_by="S1", decided_at=START,
-        first_day=date(2026, 3, 4), last_day=date(2026, 3, 4), leave_type="annual"))
+    await reporting.publish(
+        "attendance", HolidayDeclared(holiday_date=date(2026, 3, 3), name="Company foundation day")
+    )
+    await reporting.publish(
+        "attendance",
+        LeaveApproved(
+            request_id=UUID(int=1),
+            employee_id="E1",
+            decided_by="S1",
+            decided_at=START,
+            first_day=date(2026, 3, 4),
+            last_day=date(2026, 3, 4),
+            leave_type="annual",
+        ),
+    )
     # E2 works Monday to Thursday.
-    await reporting.publish("attendance", WorkScheduleAssigned(
-        schedule_id=UUID(int=2), employee_id="E2", workdays=("mon", "tue", "wed", "thu"),
-        starts_at=time(9, 0), ends_at=time(18, 0), late_grace_minutes=5,
-        early_grace_minutes=5, timezone="Asia/Shanghai", effective_from=MONDAY))
+    await reporting.publish(
+        "attendance",
+        WorkScheduleAssigned(
+            schedule_id=UUID(int=2),
+            employee_id="E2",
+            workdays=("mon", "tue", "wed", "thu"),
+            starts_at=time(9, 0),
+            ends_at=time(18, 0),
+            late_grace_minutes=5,
+            early_grace_minutes=5,
+            timezone="Asia/Shanghai",
+            effective_from=MONDAY,
+        ),
+    )
 
     async def calendar_known() -> None:
         assert (await reporting.member_on("S1", "E1", date(2026, 3, 3)))["reason"] == "holiday"
@@ -130,8 +154,11 @@ async def test_no_report_is_demanded_on_leave_holiday_or_weekend(reporting: Repo
 
     await eventually(calendar_known)
     reporting.clock.set(shanghai(2026, 3, 9, 12, 0))
-    for day, reason in [(date(2026, 3, 3), "a holiday"), (date(2026, 3, 4), "approved leave"),
-                        (date(2026, 3, 7), "not one of their workdays")]:
+    for day, reason in [
+        (date(2026, 3, 3), "a holiday"),
+        (date(2026, 3, 4), "approved leave"),
+        (date(2026, 3, 7), "not one of their workdays"),
+    ]:
         refused = await reporting.submit("E1", report(day))
         assert refused.status_code == 422, refused.text
         assert refused.json()["field"] == "report_date"
@@ -147,8 +174,9 @@ async def test_no_report_is_demanded_on_leave_holiday_or_weekend(reporting: Repo
     assert {d for who, d in days if who == "E2"} == {"2026-03-02", "2026-03-04", "2026-03-05"}
     # Monday's report fell due at the next working day: Tuesday is a holiday, so Wednesday for
     # E2, and Thursday for E1 (on leave on Wednesday).
-    deadlines = {(e.payload["employee_id"], e.payload["report_date"]): e.occurred_at
-                 for e in missed}
+    deadlines = {
+        (e.payload["employee_id"], e.payload["report_date"]): e.occurred_at for e in missed
+    }
     assert deadlines[("E1", "2026-03-02")] == shanghai(2026, 3, 5, 9, 0)
     assert deadlines[("E2", "2026-03-02")] == shanghai(2026, 3, 4, 9, 0)
     assert deadlines[("E2", "2026-03-05")] == shanghai(2026, 3, 9, 9, 0)
@@ -168,18 +196,20 @@ async def test_amend_before_the_deadline_keeps_history_after_is_refused(reportin
     assert refused.status_code == 409, refused.text
     assert "can no longer be amended" in refused.json()["detail"]
 
-    history = await reporting.http.get("/employees/E1/daily-reports/2026-03-02",
-                                       headers=as_supervisor("S1"))
+    history = await reporting.http.get(
+        "/employees/E1/daily-reports/2026-03-02", headers=as_supervisor("S1")
+    )
     assert history.status_code == 200, history.text
     revisions = history.json()["revisions"]
     assert [(r["revision"], r["progress"]) for r in revisions] == [
-        (1, "Two demos booked for Thursday"), (2, "Three demos booked")]
+        (1, "Two demos booked for Thursday"),
+        (2, "Three demos booked"),
+    ]
     submitted = await reporting.published("DailyReportSubmitted")
     assert [e.payload["revision"] for e in submitted] == [1, 2]
     listed = await reporting.http.get("/employees/E1/daily-reports", headers=as_employee("E1"))
     [row] = listed.json()
-    assert (row["revision"], row["progress"], row["status"]) == (2, "Three demos booked",
-                                                                  "on_time")
+    assert (row["revision"], row["progress"], row["status"]) == (2, "Three demos booked", "on_time")
 
 
 async def test_deadline_follows_each_employees_timezone(reporting: Reporting):
@@ -195,7 +225,8 @@ async def test_deadline_follows_each_employees_timezone(reporting: Reporting):
     shanghai_seller = await reporting.submit("E2", report(MONDAY))
     assert new_york.json()["on_time"] is True
     assert datetime.fromisoformat(new_york.json()["deadline"]) == datetime(
-        2026, 3, 3, 14, 0, tzinfo=UTC)
+        2026, 3, 3, 14, 0, tzinfo=UTC
+    )
     assert shanghai_seller.json()["on_time"] is False
 
 
@@ -216,13 +247,19 @@ async def test_supervisor_reviews_their_team_only(reporting: Reporting):
     assert (reviewed.payload["reviewer_id"], reviewed.payload["revision"]) == ("S1", 1)
     member = await reporting.member_on("S1", "E1", MONDAY)
     assert (member["report"]["reviews"], member["report"]["last_review"]) == (
-        1, "Good lead on procurement; send the case study")
+        1,
+        "Good lead on procurement; send the case study",
+    )
 
 
 async def test_reading_another_teams_reports_is_forbidden(reporting: Reporting):
     await reporting.submit("E1", report(MONDAY))
-    for path in ("/employees/E1/daily-reports", "/employees/E1/daily-reports/2026-03-02",
-                 "/employees/E1/goals", "/employees/E1/development"):
+    for path in (
+        "/employees/E1/daily-reports",
+        "/employees/E1/daily-reports/2026-03-02",
+        "/employees/E1/goals",
+        "/employees/E1/development",
+    ):
         denied = await reporting.http.get(path, headers=as_supervisor("S2"))
         assert denied.status_code == 403, (path, denied.text)
         assert denied.json()["error"] == "forbidden"
@@ -249,18 +286,22 @@ async def test_bad_input_names_the_problem_and_stores_nothing(reporting: Reporti
         assert answer.status_code == 422, answer.text
         assert answer.json()["field"] == f"body.{field}"
         assert field in answer.json()["detail"]
-    missing = await reporting.submit("E1", {"report_date": "2026-03-02", "work": "w",
-                                            "progress": "p", "challenges": "c"})
+    missing = await reporting.submit(
+        "E1", {"report_date": "2026-03-02", "work": "w", "progress": "p", "challenges": "c"}
+    )
     assert missing.status_code == 422
     assert missing.json()["field"] == "body.solutions"
     review_nothing = await reporting.http.post(
-        "/employees/E1/daily-reports/2026-03-02/reviews", json={"comment": "?"},
-        headers=as_supervisor("S1"))
+        "/employees/E1/daily-reports/2026-03-02/reviews",
+        json={"comment": "?"},
+        headers=as_supervisor("S1"),
+    )
     assert review_nothing.status_code == 404
     assert "no report" in review_nothing.json()["detail"]
     assert await reporting.stored() == []
-    assert (await reporting.http.get("/employees/E1/daily-reports",
-                                     headers=as_employee("E1"))).json() == []
+    assert (
+        await reporting.http.get("/employees/E1/daily-reports", headers=as_employee("E1"))
+    ).json() == []
 
 
 async def test_a_retried_submission_is_stored_once(reporting: Reporting):
@@ -271,8 +312,9 @@ async def test_a_retried_submission_is_stored_once(reporting: Reporting):
     assert len(await reporting.stored("DailyReportSubmitted")) == 1
 
 
-async def test_the_background_sweep_records_missed_reports(settings, clock, database_url, js,
-                                                             namespace):
+async def test_the_background_sweep_records_missed_reports(
+    settings, clock, database_url, js, namespace
+):
     background = settings.model_copy(update={"run_sweeps": True, "sweep_interval_s": 0.05})
     clock.set(TUESDAY_START + timedelta(minutes=1))
     async with serve_app(build_app(background, clock=clock)) as http:
@@ -289,3 +331,41 @@ async def test_the_background_sweep_records_missed_reports(settings, clock, data
             await eventually(missed_recorded)
         finally:
             await db.close()
+
+
+async def test_transfers_route_reports_and_leaving_ends_the_demand(reporting: Reporting):
+    await reporting.publish(
+        "hr",
+        EmployeeTransferred(
+            employee_id="E2", team_id="south", supervisor_id="S2", effective_on=date(2026, 3, 3)
+        ),
+    )
+    await reporting.publish("hr", EmployeeLeft(employee_id="E1", left_on=date(2026, 3, 4)))
+    # A late copy of the original hiring must not undo the transfer.
+    [hired_e2] = [h for h in ROSTER if h.employee_id == "E2"]
+    await reporting.publish("hr", hired_e2)
+
+    async def roster_moved() -> None:
+        denied = await reporting.http.get(
+            "/employees/E2/daily-reports", headers=as_supervisor("S1")
+        )
+        assert denied.status_code == 403
+        allowed = await reporting.http.get(
+            "/employees/E2/daily-reports", headers=as_supervisor("S2")
+        )
+        assert allowed.status_code == 200
+        assert (await reporting.member_on("S1", "E1", date(2026, 3, 4)))["reason"] == (
+            "not_employed"
+        )
+
+    await eventually(roster_moved)
+    answer = await reporting.submit("E2", report(MONDAY))
+    assert answer.json()["supervisor_id"] == "S2"
+    reporting.clock.set(shanghai(2026, 3, 9, 12, 0))
+    await reporting.sweep()
+    missed_e1 = [
+        e.payload["report_date"]
+        for e in await reporting.published("DailyReportMissed")
+        if e.payload["employee_id"] == "E1"
+    ]
+    assert missed_e1 == ["2026-03-02", "2026-03-03"]

@@ -20,7 +20,13 @@ def calendar(**overrides) -> EmployeeCalendar:
 def test_default_schedule_works_monday_to_friday():
     cal = calendar()
     assert [cal.status(date(2026, 3, d)) for d in range(2, 9)] == [
-        "working", "working", "working", "working", "working", "weekend", "weekend",
+        "working",
+        "working",
+        "working",
+        "working",
+        "working",
+        "weekend",
+        "weekend",
     ]
 
 
@@ -53,9 +59,7 @@ def test_default_deadline_is_the_start_of_the_next_working_day_in_the_employee_z
 
 
 def test_deadline_skips_holidays_and_leave():
-    cal = calendar(
-        holidays=frozenset({NEXT_MONDAY}), leave_days=frozenset({date(2026, 3, 10)})
-    )
+    cal = calendar(holidays=frozenset({NEXT_MONDAY}), leave_days=frozenset({date(2026, 3, 10)}))
     assert DeadlinePolicy().deadline(cal, FRIDAY) == datetime(2026, 3, 11, 9, 0, tzinfo=SHANGHAI)
 
 

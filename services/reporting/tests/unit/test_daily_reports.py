@@ -106,7 +106,8 @@ def test_amendment_keeps_the_deadline_fixed_at_the_first_submission():
 )
 def test_no_report_is_due_on_a_weekend(calendar, reason):
     command = submit_command(
-        report_date=SATURDAY, calendar=calendar,
+        report_date=SATURDAY,
+        calendar=calendar,
         submitted_at=datetime(2026, 3, 7, 18, 0, tzinfo=SHANGHAI),
     )
     with pytest.raises(InvalidCommand, match=reason) as refused:
@@ -141,8 +142,9 @@ def test_deadline_across_a_timezone():
     new_york = replace(CALENDAR, timezone="America/New_York")
     # 13:30 UTC on Tuesday is 08:30 in New York: still before the 09:00 start there.
     at = datetime(2026, 3, 3, 13, 30, tzinfo=ZoneInfo("UTC"))
-    [recorded] = reports.submit(submit_command(calendar=new_york, submitted_at=at),
-                                reports.DailyReport())
+    [recorded] = reports.submit(
+        submit_command(calendar=new_york, submitted_at=at), reports.DailyReport()
+    )
     assert recorded.payload.on_time is True
     assert recorded.payload.deadline == datetime(2026, 3, 3, 14, 0, tzinfo=ZoneInfo("UTC"))
     # The same instant in Shanghai (21:30 on Tuesday) is long after 09:00: late.
@@ -167,8 +169,9 @@ def test_missed_is_recorded_at_the_deadline_with_a_derived_id():
     assert isinstance(recorded.payload, DailyReportMissed)
     assert recorded.occurred_at == DEADLINE
     assert recorded.event_id == reports.missed_report_event_id("E1", MONDAY)
-    again = reports.record_missed(missed_command(now=DEADLINE + timedelta(days=3)),
-                                  reports.DailyReport())
+    again = reports.record_missed(
+        missed_command(now=DEADLINE + timedelta(days=3)), reports.DailyReport()
+    )
     assert again[0].event_id == recorded.event_id
 
 

@@ -73,8 +73,7 @@ def test_target_is_set_once():
         ({"metric": "deals_won"}, None),
         ({"amount": cny("0")}, None),
         ({"period_end": date(2026, 2, 1)}, None),
-        ({"amount": Money(amount=Decimal("1.5"), currency="CNY"), "metric": "new_customers"},
-         None),
+        ({"amount": Money(amount=Decimal("1.5"), currency="CNY"), "metric": "new_customers"}, None),
     ],
 )
 def test_target_value_must_fit_the_metric_and_period(overrides, field):
@@ -94,7 +93,10 @@ def test_goal_derives_metric_period_and_scope_from_the_target():
     goal = recorded.payload
     assert isinstance(goal, GoalSet)
     assert (goal.metric, goal.period_start, goal.period_end, goal.team_id) == (
-        "sales_amount", date(2026, 3, 1), date(2026, 3, 31), "T1"
+        "sales_amount",
+        date(2026, 3, 1),
+        date(2026, 3, 31),
+        "T1",
     )
     assert goal.goal_id == goals.goal_id_for(TARGET_ID, "E1")
     assert (goal.employee_id, goal.amount, goal.revision) == ("E1", cny("60000"), 1)
@@ -149,7 +151,10 @@ def test_goals_that_do_not_cover_the_target_show_the_shortfall():
     )
     check = goals.coverage(state)
     assert (check.covered, check.allocated, check.shortfall, check.goal_count) == (
-        False, Decimal("90000"), Decimal("10000"), 2
+        False,
+        Decimal("90000"),
+        Decimal("10000"),
+        2,
     )
 
 
@@ -212,18 +217,23 @@ def test_weekly_progress_is_due_at_the_start_of_the_next_working_day():
     [recorded] = goals.report_progress(progress_command(a_goal()), goals.GoalProgress())
     report = recorded.payload
     assert (report.period_start, report.period_end, report.cadence) == (
-        date(2026, 3, 2), date(2026, 3, 8), "weekly"
+        date(2026, 3, 2),
+        date(2026, 3, 8),
+        "weekly",
     )
     assert report.deadline == datetime(2026, 3, 9, 9, 0, tzinfo=SHANGHAI)
     assert (report.on_time, report.amount, report.next_period_plan) == (
-        True, cny("15000"), "Push the enterprise bundle"
+        True,
+        cny("15000"),
+        "Push the enterprise bundle",
     )
 
 
 def test_monthly_progress_report():
     goal = a_goal(cadence="monthly")
     command = progress_command(
-        goal, period_start=date(2026, 3, 1),
+        goal,
+        period_start=date(2026, 3, 1),
         submitted_at=datetime(2026, 4, 2, 10, 0, tzinfo=SHANGHAI),
     )
     [recorded] = goals.report_progress(command, goals.GoalProgress())
@@ -311,9 +321,10 @@ def test_no_missed_progress_before_the_deadline_or_after_an_on_time_report():
 def test_no_progress_is_due_after_the_employee_left():
     goal = a_goal()
     gone = replace(CALENDAR, employed_until=date(2026, 3, 5))
-    assert goals.record_missed_progress(
-        missed_command(goal, calendar=gone), goals.GoalProgress()
-    ) == []
+    assert (
+        goals.record_missed_progress(missed_command(goal, calendar=gone), goals.GoalProgress())
+        == []
+    )
 
 
 def test_late_progress_after_a_missed_record_keeps_that_deadline():
@@ -333,8 +344,9 @@ def test_missed_for_an_unknown_period_records_nothing():
 
 def test_missed_progress_waits_for_the_last_period_day():
     goal = a_goal()
-    command = missed_command(goal, period_start=date(2026, 3, 30),
-                             now=datetime(2026, 3, 31, 20, 0, tzinfo=SHANGHAI))
+    command = missed_command(
+        goal, period_start=date(2026, 3, 30), now=datetime(2026, 3, 31, 20, 0, tzinfo=SHANGHAI)
+    )
     assert goals.record_missed_progress(command, goals.GoalProgress()) == []
     later = replace(command, now=datetime(2026, 4, 1, 9, 0, tzinfo=SHANGHAI))
     assert len(goals.record_missed_progress(later, goals.GoalProgress())) == 1

@@ -38,7 +38,11 @@ def supervises(caller: Caller, member: Member) -> bool:
 
 def require_read(caller: Caller, member: Member) -> None:
     """Own records, a direct report's (as their supervisor), or anyone's as hr."""
-    if caller.role == "hr" or caller.employee_id == member.employee_id or supervises(caller, member):
+    if (
+        caller.role == "hr"
+        or caller.employee_id == member.employee_id
+        or supervises(caller, member)
+    ):
         return
     raise Forbidden(
         f"{caller.employee_id or caller.role} may not read the reporting of "
@@ -62,7 +66,11 @@ def require_review(caller: Caller, member: Member) -> None:
 
 def require_manage_goals(caller: Caller, member: Member) -> None:
     """R-A3: a person sets their own goals from the targets; their supervisor and hr may too."""
-    if caller.role == "hr" or caller.employee_id == member.employee_id or supervises(caller, member):
+    if (
+        caller.role == "hr"
+        or caller.employee_id == member.employee_id
+        or supervises(caller, member)
+    ):
         return
     raise Forbidden(
         f"{caller.employee_id or caller.role} may not set goals for {member.employee_id}",

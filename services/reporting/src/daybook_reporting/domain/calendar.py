@@ -132,5 +132,7 @@ class DeadlinePolicy:
             return calendar.local_moment(day, self.local_time)
         following = calendar.next_working_day(day)
         if following is None:
-            return calendar.local_moment(day + timedelta(days=1), calendar.schedule_on(day).starts_at)
+            return calendar.local_moment(
+                day + timedelta(days=1), calendar.schedule_on(day).starts_at
+            )
         return calendar.start_of_work(following)

@@ -252,7 +252,9 @@ def evolve_progress(state: GoalProgress, payload: object) -> GoalProgress:
     return state
 
 
-def progress_deadline(period: Period, calendar: EmployeeCalendar, policy: DeadlinePolicy) -> datetime:
+def progress_deadline(
+    period: Period, calendar: EmployeeCalendar, policy: DeadlinePolicy
+) -> datetime:
     """A period's report is due like a day's report, counted from the period's last day."""
     return policy.deadline(calendar, period[1])
 
@@ -297,9 +299,7 @@ def report_progress(command: ReportGoalProgress, state: GoalProgress) -> list[Re
         )
     missed = state.missed.get(period[0])
     deadline = (
-        missed.deadline
-        if missed
-        else progress_deadline(period, command.calendar, command.policy)
+        missed.deadline if missed else progress_deadline(period, command.calendar, command.policy)
     )
     payload = build(
         GoalProgressReported,
