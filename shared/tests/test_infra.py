@@ -87,10 +87,10 @@ async def test_embedded_mode_starts_both_servers_even_when_urls_are_set(
         assert {found.nats_url, found.postgres_url}.isdisjoint({infra.nats_url, infra.postgres_url})
         await _query_and_round_trip(found)
         connection = await asyncpg.connect(found.postgres_url)
-        backend_pid = await connection.fetchval("SELECT pg_backend_pid()")
+        backend_owner = _owner_of(await connection.fetchval("SELECT pg_backend_pid()"))
         await connection.close()
         if os.geteuid() == 0:
-            assert _owner_of(backend_pid) != 0, "PostgreSQL must not run as root"
+            assert backend_owner != 0, "PostgreSQL must not run as root"
 
     assert nats_answers(found.nats_url, timeout=0.2) is not None
     assert postgres_answers(found.postgres_url, timeout=0.2) is not None

@@ -50,6 +50,7 @@ class Infra:
 @dataclass(frozen=True)
 class _Server:
     title: str
+    folder: str
     env_var: str
     answers: Callable[[str], str | None]
     container: Callable[[], AbstractContextManager[str]]
@@ -58,6 +59,7 @@ class _Server:
 
 NATS = _Server(
     title="NATS with JetStream",
+    folder="nats",
     env_var="NATS_URL",
     answers=nats_answers,
     container=containers.nats_container,
@@ -65,6 +67,7 @@ NATS = _Server(
 )
 POSTGRES = _Server(
     title="PostgreSQL",
+    folder="postgres",
     env_var="DATABASE_URL",
     answers=postgres_answers,
     container=containers.postgres_container,
@@ -129,7 +132,7 @@ class _Finder:
                 tried.append(reason)
         if self.mode in ("auto", "embedded"):
             try:
-                workdir = self._temporary_directory() / server.env_var.lower()
+                workdir = self._temporary_directory() / server.folder
                 return self.stack.enter_context(server.embedded(workdir)), "embedded"
             except InfraError as e:
                 tried.append(f"the embedded server did not start: {e}")
