@@ -167,10 +167,22 @@ def build_router(config: ReportingConfig) -> APIRouter:
         tags=["daily reports"],
     )
     async def review_daily_report(
-        employee_id: str, report_date: date, body: ReviewIn, kit: Kit, principal: Manager
+        employee_id: str,
+        report_date: date,
+        body: ReviewIn,
+        kit: Kit,
+        principal: Manager,
+        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         return await application.review_daily_report(
-            kit, principal, employee_id, report_date, body.comment, body.revision
+            kit,
+            principal,
+            employee_id,
+            report_date,
+            body.comment,
+            body.revision,
+            idempotency_key=idempotency_key,
+            request=body.model_dump(mode="json"),
         )
 
     @router.get("/team", tags=["daily reports", "goals"])
@@ -291,16 +303,20 @@ def build_router(config: ReportingConfig) -> APIRouter:
         return await views.market_reports_of(kit.pool, employee_id)
 
     @router.post("/development/activities", status_code=201, tags=["development"])
-    async def log_activity(body: TrainingIn, kit: Kit, principal: Writer) -> dict[str, Any]:
+    async def log_activity(
+        body: TrainingIn, kit: Kit, principal: Writer, idempotency_key: IdempotencyKey = None
+    ) -> dict[str, Any]:
         return await application.log_development(
             kit,
             principal,
             application.TrainingSpec(body.kind, body.title, Decimal(body.hours), body.completed_on),
+            idempotency_key=idempotency_key,
+            request=body.model_dump(mode="json"),
         )
 
     @router.post("/development/certifications", status_code=201, tags=["development"])
     async def log_certification(
-        body: CertificationIn, kit: Kit, principal: Writer
+        body: CertificationIn, kit: Kit, principal: Writer, idempotency_key: IdempotencyKey = None
     ) -> dict[str, Any]:
         return await application.log_development(
             kit,
@@ -308,6 +324,8 @@ def build_router(config: ReportingConfig) -> APIRouter:
             application.CertificationSpec(
                 body.name, body.issuer, body.obtained_on, body.expires_on
             ),
+            idempotency_key=idempotency_key,
+            request=body.model_dump(mode="json"),
         )
 
     @router.get("/employees/{employee_id}/development", tags=["development"])
@@ -320,8 +338,11 @@ def build_router(config: ReportingConfig) -> APIRouter:
 
     @router.post("/sweeps/daily-reports", tags=["sweeps"])
     async def sweep_daily_reports(kit: Kit, principal: Scheduler) -> dict[str, int]:
-        """R-A2: record the missed reports whose deadline has passed (idempotent)."""
-        return {"recorded": await application.sweep_missed_daily_reports(kit, config)}
+        """R-A2: record the missed reports whose deadline has passed, and withdraw those that
+        later calendar facts excuse (idempotent)."""
+        recorded = await application.sweep_missed_daily_reports(kit, config)
+        withdrawn = await application.withdraw_excused_missed_reports(kit)
+        return {"recorded": recorded, "withdrawn": withdrawn}
 
     @router.post("/sweeps/progress-reports", tags=["sweeps"])
     async def sweep_progress_reports(kit: Kit, principal: Scheduler) -> dict[str, int]:

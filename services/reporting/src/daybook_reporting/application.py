@@ -136,6 +136,9 @@ async def review_daily_report(
     report_date: date,
     comment: str,
     revision: int | None,
+    *,
+    idempotency_key: str | None = None,
+    request: Any = None,
 ) -> dict[str, Any]:
     reviewer_id = principal.employee_id or principal.subject
     now = kit.clock.now()
@@ -156,7 +159,13 @@ async def review_daily_report(
         [event] = await _record(uow, stream, daily_reports.review(command, state))
         return _answer([event])[0]
 
-    outcome = await kit.execute("ReviewDailyReport", handler, principal=principal)
+    outcome = await kit.execute(
+        "ReviewDailyReport",
+        handler,
+        principal=principal,
+        idempotency_key=idempotency_key,
+        request=request,
+    )
     return outcome.response
 
 
@@ -219,7 +228,12 @@ def _daily_sweep_handler(
         )
         if next_date is None:
             return 0  # another replica is sweeping this employee right now
-        calendar = await load_calendar(conn, entry, next_date, max(today, next_date))
+        # The roster's zone and the schedule's may differ by a day: load a day more, then take
+        # today in the calendar's own zone.
+        calendar = await load_calendar(
+            conn, entry, next_date, max(today + timedelta(days=1), next_date)
+        )
+        today = calendar.local_date(now)
         day = next_date
         next_due_at: datetime | None = None
         recorded = 0
@@ -253,6 +267,70 @@ def _daily_sweep_handler(
             next_due_at,
         )
         return recorded
+
+    return handler
+
+
+async def withdraw_excused_missed_reports(kit: ServiceKit, batch: int = 500) -> int:
+    """R-A2: withdraw missed records of days that later calendar facts show were not working days.
+
+    Works through the days the calendar projections noted (`calendar_rechecks`), one note per
+    transaction taken with SKIP LOCKED; returns how many missed records were withdrawn.
+    """
+    assert kit.pool is not None
+    rows = await kit.pool.fetch("SELECT id FROM calendar_rechecks ORDER BY id LIMIT $1", batch)
+    withdrawn = 0
+    for row in rows:
+        outcome = await kit.execute(
+            "WithdrawMissedDailyReports", _recheck_handler(row["id"]), principal=None
+        )
+        withdrawn += outcome.response
+    return withdrawn
+
+
+def _recheck_handler(recheck_id: int) -> Callable[[UnitOfWork], Any]:
+    async def handler(uow: UnitOfWork) -> int:
+        conn = uow.conn
+        note = await conn.fetchrow(
+            "SELECT employee_id, first_day, last_day FROM calendar_rechecks WHERE id = $1 "
+            "FOR UPDATE SKIP LOCKED",
+            recheck_id,
+        )
+        if note is None:
+            return 0
+        # A missed-report sweep holds its employee's cursor row while it decides: wait for any in
+        # flight, so a missed record it is about to commit is seen here and not left standing.
+        await conn.execute(
+            "SELECT 1 FROM daily_report_sweep WHERE $1::text IS NULL OR employee_id = $1 "
+            "ORDER BY employee_id FOR UPDATE",
+            note["employee_id"],
+        )
+        candidates = await conn.fetch(
+            """
+            SELECT employee_id, report_date FROM daily_reports
+            WHERE missed AND NOT missed_withdrawn AND report_date BETWEEN $2 AND $3
+              AND ($1::text IS NULL OR employee_id = $1)
+            ORDER BY employee_id, report_date
+            """,
+            note["employee_id"],
+            note["first_day"],
+            note["last_day"],
+        )
+        withdrawn = 0
+        for candidate in candidates:
+            employee_id, day = candidate["employee_id"], candidate["report_date"]
+            entry = await roster_entry(conn, employee_id)
+            if entry is None:
+                continue
+            calendar = await load_calendar(conn, entry, day, day)
+            stream = daily_reports.daily_report_stream(employee_id, day)
+            state = await _fold(uow, stream, daily_reports.evolve, daily_reports.DailyReport())
+            command = daily_reports.WithdrawMissedDailyReport(employee_id, day, calendar)
+            withdrawn += len(
+                await _record(uow, stream, daily_reports.withdraw_missed(command, state))
+            )
+        await conn.execute("DELETE FROM calendar_rechecks WHERE id = $1", recheck_id)
+        return withdrawn
 
     return handler
 
@@ -578,7 +656,12 @@ class CertificationSpec:
 
 
 async def log_development(
-    kit: ServiceKit, principal: Principal, spec: TrainingSpec | CertificationSpec
+    kit: ServiceKit,
+    principal: Principal,
+    spec: TrainingSpec | CertificationSpec,
+    *,
+    idempotency_key: str | None = None,
+    request: Any = None,
 ) -> dict[str, Any]:
     """R-A6, R-B5: one entry in the employee's own development log."""
     employee_id = _own_employee_id(principal, "a development log entry")
@@ -619,5 +702,7 @@ async def log_development(
         return _answer([event])[0]
 
     command = "LogTraining" if isinstance(spec, TrainingSpec) else "LogCertification"
-    outcome = await kit.execute(command, handler, principal=principal)
+    outcome = await kit.execute(
+        command, handler, principal=principal, idempotency_key=idempotency_key, request=request
+    )
     return outcome.response

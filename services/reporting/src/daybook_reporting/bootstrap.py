@@ -26,6 +26,7 @@ def build_app(settings: ReportingSettings | None = None, *, clock: Clock | None 
 
     async def sweeps(kit: ServiceKit) -> None:
         await application.sweep_missed_daily_reports(kit, config)
+        await application.withdraw_excused_missed_reports(kit)
         await application.sweep_missed_progress_reports(kit, config)
 
     spec = ServiceSpec(

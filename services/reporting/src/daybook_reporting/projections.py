@@ -10,7 +10,7 @@ one. Reporting's own events update their views inline, in the transaction that a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 from daybook_shared.contracts import Event, Payload
@@ -26,6 +26,7 @@ from daybook_shared.contracts.reporting import (
     CertificationObtained,
     CompanyTargetSet,
     DailyReportMissed,
+    DailyReportMissedWithdrawn,
     DailyReportReviewed,
     DailyReportSubmitted,
     GoalProgressReported,
@@ -104,6 +105,23 @@ class RosterProjection:
             )
             if not updated and not await _on_roster(conn, payload.employee_id):
                 raise RosterNotReady(f"leaving of {payload.employee_id} before their hiring")
+            await recheck(conn, payload.employee_id, payload.left_on, _OPEN_END)
+
+
+# A recheck "from this day on" ends here; only days with a missed record are ever looked at.
+_OPEN_END = date(9999, 12, 31)
+
+
+async def recheck(
+    conn: asyncpg.Connection, employee_id: str | None, first_day: date, last_day: date
+) -> None:
+    """Note days whose missed reports a late calendar fact may withdraw (None: everyone)."""
+    await conn.execute(
+        "INSERT INTO calendar_rechecks (employee_id, first_day, last_day) VALUES ($1, $2, $3)",
+        employee_id,
+        first_day,
+        last_day,
+    )
 
 
 async def _on_roster(conn: asyncpg.Connection, employee_id: str) -> bool:
@@ -139,6 +157,7 @@ class CalendarProjection:
                 payload.timezone,
                 event.occurred_at,
             )
+            await recheck(conn, payload.employee_id, payload.effective_from, _OPEN_END)
         elif isinstance(payload, HolidayDeclared):
             await conn.execute(
                 """
@@ -149,6 +168,7 @@ class CalendarProjection:
                 payload.holiday_date,
                 event.occurred_at,
             )
+            await recheck(conn, None, payload.holiday_date, payload.holiday_date)
         elif isinstance(payload, HolidayCancelled):
             await conn.execute(
                 """
@@ -170,6 +190,7 @@ class CalendarProjection:
                 payload.first_day,
                 payload.last_day,
             )
+            await recheck(conn, payload.employee_id, payload.first_day, payload.last_day)
 
 
 async def apply_own(conn: asyncpg.Connection, payload: Payload, occurred_at: datetime) -> None:
@@ -214,6 +235,13 @@ async def apply_own(conn: asyncpg.Connection, payload: Payload, occurred_at: dat
             payload.report_date,
             payload.supervisor_id,
             payload.deadline,
+        )
+    elif isinstance(payload, DailyReportMissedWithdrawn):
+        await conn.execute(
+            "UPDATE daily_reports SET missed_withdrawn = true "
+            "WHERE employee_id = $1 AND report_date = $2",
+            payload.employee_id,
+            payload.report_date,
         )
     elif isinstance(payload, DailyReportReviewed):
         await conn.execute(

@@ -33,7 +33,10 @@ def _plain(row: asyncpg.Record) -> dict[str, Any]:
 
 
 def _report_status(row: asyncpg.Record | None) -> str:
-    """on_time, late, missed (nothing ever came), or missing (nothing yet, not yet due)."""
+    """on_time, late, missed (nothing came by the deadline), excused (a missed record withdrawn:
+    the day turned out not to be a working day), or missing (nothing yet, not yet due)."""
+    if row is not None and row["missed_withdrawn"]:
+        return "excused"
     if row is None or row["revision"] == 0:
         return "missed" if row is not None and row["missed"] else "missing"
     return "on_time" if row["on_time"] else "late"
@@ -72,6 +75,7 @@ async def daily_report_history(
         "report_date": report_date.isoformat(),
         "revisions": [r.model_dump(mode="json") for r in state.revisions],
         "missed": state.missed.model_dump(mode="json") if state.missed else None,
+        "missed_withdrawn": state.withdrawal.model_dump(mode="json") if state.withdrawal else None,
         "reviews": [r.model_dump(mode="json") for r in state.reviews],
     }
 

@@ -23,6 +23,7 @@ from .reporting_support import (
     HR,
     MONDAY,
     ROSTER,
+    SCHEDULER,
     START,
     Reporting,
     as_employee,
@@ -369,3 +370,65 @@ async def test_transfers_route_reports_and_leaving_ends_the_demand(reporting: Re
         if e.payload["employee_id"] == "E1"
     ]
     assert missed_e1 == ["2026-03-02", "2026-03-03"]
+
+
+async def test_leave_or_holiday_granted_after_the_deadline_withdraws_the_missed_record(
+    reporting: Reporting,
+):
+    # Monday and Tuesday are due in Shanghai (E1, E2, E4); in New York only Monday (E3).
+    reporting.clock.set(shanghai(2026, 3, 4, 10, 0))
+    assert await reporting.sweep() == 7
+    # Sick leave for Monday, approved on Wednesday; Tuesday declared a holiday afterwards.
+    await reporting.publish(
+        "attendance",
+        LeaveApproved(
+            request_id=UUID(int=7),
+            employee_id="E1",
+            decided_by="S1",
+            decided_at=shanghai(2026, 3, 4, 10, 0),
+            first_day=MONDAY,
+            last_day=MONDAY,
+            leave_type="sick",
+        ),
+    )
+    await reporting.publish(
+        "attendance", HolidayDeclared(holiday_date=date(2026, 3, 3), name="Typhoon closure")
+    )
+
+    async def calendar_known() -> None:
+        assert (await reporting.member_on("S1", "E1", MONDAY))["reason"] == "on_leave"
+        assert (await reporting.member_on("S1", "E2", date(2026, 3, 3)))["reason"] == "holiday"
+
+    await eventually(calendar_known)
+
+    async def withdrawn_all() -> None:
+        answer = await reporting.http.post("/sweeps/daily-reports", headers=SCHEDULER)
+        assert answer.status_code == 200
+        assert len(await reporting.stored("DailyReportMissedWithdrawn")) == 4
+
+    await eventually(withdrawn_all)
+    again = await reporting.http.post("/sweeps/daily-reports", headers=SCHEDULER)
+    assert again.json() == {"recorded": 0, "withdrawn": 0}
+
+    missed = {
+        (e.payload["employee_id"], e.payload["report_date"]): e
+        for e in await reporting.published("DailyReportMissed")
+    }
+    withdrawals = await reporting.published("DailyReportMissedWithdrawn")
+    named = {(w.payload["employee_id"], w.payload["report_date"]): w for w in withdrawals}
+    assert set(named) == {
+        ("E1", "2026-03-02"),
+        ("E1", "2026-03-03"),
+        ("E2", "2026-03-03"),
+        ("E4", "2026-03-03"),
+    }
+    sick = named[("E1", "2026-03-02")]
+    assert sick.payload["withdrawn_event_id"] == str(missed[("E1", "2026-03-02")].event_id)
+    assert sick.payload["day_status"] == "on_leave"
+    assert sick.occurred_at == missed[("E1", "2026-03-02")].occurred_at
+    assert named[("E2", "2026-03-03")].payload["day_status"] == "holiday"
+    listed = await reporting.http.get("/employees/E2/daily-reports", headers=HR)
+    assert {r["report_date"]: r["status"] for r in listed.json()} == {
+        "2026-03-02": "missed",
+        "2026-03-03": "excused",
+    }

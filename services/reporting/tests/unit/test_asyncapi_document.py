@@ -21,6 +21,7 @@ def test_the_document_names_every_reporting_event_and_what_is_consumed():
         "DailyReportSubmitted",
         "DailyReportMissed",
         "DailyReportReviewed",
+        "DailyReportMissedWithdrawn",
         "CompanyTargetSet",
         "GoalSet",
         "GoalProgressReported",

@@ -257,3 +257,29 @@ def test_empty_review_comment_is_refused():
     with pytest.raises(InvalidCommand) as refused:
         reports.review(review_command(comment=""), history(first))
     assert refused.value.field == "comment"
+
+
+def withdraw_command(calendar: EmployeeCalendar) -> reports.WithdrawMissedDailyReport:
+    return reports.WithdrawMissedDailyReport("E1", MONDAY, calendar)
+
+
+def test_leave_approved_after_the_deadline_withdraws_the_missed_record_once():
+    missed = reports.record_missed(missed_command(), reports.DailyReport())
+    on_leave = replace(CALENDAR, leave_days=frozenset({MONDAY}))
+    [recorded] = reports.withdraw_missed(withdraw_command(on_leave), history(missed))
+    assert recorded.payload.withdrawn_event_id == missed[0].event_id
+    assert recorded.payload.day_status == "on_leave"
+    assert recorded.occurred_at == DEADLINE
+    again = reports.withdraw_missed(withdraw_command(on_leave), history(missed))
+    assert again[0].event_id == recorded.event_id
+    assert reports.withdraw_missed(withdraw_command(on_leave), history(missed, [recorded])) == []
+    # Withdrawn, the day is not demanded again.
+    later = missed_command(calendar=on_leave, now=DEADLINE + timedelta(days=2))
+    assert reports.record_missed(later, history(missed, [recorded])) == []
+
+
+def test_nothing_is_withdrawn_while_the_day_is_still_a_working_day_or_nothing_was_missed():
+    missed = reports.record_missed(missed_command(), reports.DailyReport())
+    assert reports.withdraw_missed(withdraw_command(CALENDAR), history(missed)) == []
+    holiday = replace(CALENDAR, holidays=frozenset({MONDAY}))
+    assert reports.withdraw_missed(withdraw_command(holiday), reports.DailyReport()) == []

@@ -8,7 +8,9 @@ How a working day's daily report reads, in business time (`occurred_at`):
 - on time: a `DailyReportSubmitted` with `on_time=True` (later revisions amend it, all before the
   deadline);
 - late: a `DailyReportMissed` at the deadline, then a `DailyReportSubmitted` with `on_time=False`;
-- missed: a `DailyReportMissed` and nothing after it.
+- missed: a `DailyReportMissed` and nothing after it;
+- excused after all: a `DailyReportMissed` later named by a `DailyReportMissedWithdrawn` (leave
+  approved, or a holiday declared, after the deadline): the day counts as no working day.
 `DailyReportMissed` states that nothing was in by the deadline, whenever the sweep that records it
 runs, so the sequence is the same on every replay. Goal progress reports follow the same pattern
 with `GoalProgressReported` and `GoalProgressReportMissed`.
@@ -112,6 +114,19 @@ class DailyReportMissed(ReportingEvent):
     report_date: date
     deadline: AwareDatetime
     supervisor_id: EmployeeId | None
+
+
+class DailyReportMissedWithdrawn(ReportingEvent):
+    """R-A2: a `DailyReportMissed` no longer holds, because a fact that arrived after it (leave
+    approved afterwards, a holiday declared, a schedule or employment change) shows the day was
+    not a working day. `day_status` says what the day is now. Consumers drop the missed event
+    named by `withdrawn_event_id`; `occurred_at` is the withdrawn fact's (its deadline)."""
+
+    event_type: ClassVar[str] = "DailyReportMissedWithdrawn"
+    employee_id: EmployeeId
+    report_date: date
+    withdrawn_event_id: UUID
+    day_status: Literal["weekend", "holiday", "on_leave", "not_employed"]
 
 
 class DailyReportReviewed(ReportingEvent):

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from daybook_shared.contracts.reporting import (
     DailyReportMissed,
+    DailyReportMissedWithdrawn,
     DailyReportReviewed,
     DailyReportSubmitted,
 )
@@ -77,9 +78,19 @@ class RecordMissedDailyReport:
 
 
 @dataclass(frozen=True)
+class WithdrawMissedDailyReport:
+    """Withdraw a missed record when a later calendar fact shows the day was not a working day."""
+
+    employee_id: str
+    report_date: date
+    calendar: EmployeeCalendar
+
+
+@dataclass(frozen=True)
 class DailyReport:
     revisions: tuple[DailyReportSubmitted, ...] = ()
     missed: DailyReportMissed | None = None
+    withdrawal: DailyReportMissedWithdrawn | None = None
     reviews: tuple[DailyReportReviewed, ...] = ()
 
     @property
@@ -102,6 +113,8 @@ def evolve(state: DailyReport, payload: object) -> DailyReport:
         return replace(state, revisions=(*state.revisions, payload))
     if isinstance(payload, DailyReportMissed):
         return replace(state, missed=payload)
+    if isinstance(payload, DailyReportMissedWithdrawn):
+        return replace(state, withdrawal=payload)
     if isinstance(payload, DailyReportReviewed):
         return replace(state, reviews=(*state.reviews, payload))
     return state
@@ -174,6 +187,30 @@ def record_missed(command: RecordMissedDailyReport, state: DailyReport) -> list[
     )
     event_id = missed_report_event_id(command.employee_id, command.report_date)
     return [Recorded(payload, deadline, event_id)]
+
+
+def withdraw_missed(command: WithdrawMissedDailyReport, state: DailyReport) -> list[Recorded]:
+    """R-A2: late facts compensate, never edit: a missed record for a day that turned out not to
+    be a working day (leave approved or a holiday declared after the deadline) is withdrawn.
+
+    It keeps the missed record's business time (its deadline), so a consumer that buckets by
+    period subtracts where it added; its id derives from the missed record's, so it happens once.
+    """
+    if state.missed is None or state.withdrawal is not None:
+        return []
+    status = command.calendar.status(command.report_date)
+    if status == "working":
+        return []
+    missed_id = missed_report_event_id(command.employee_id, command.report_date)
+    payload = build(
+        DailyReportMissedWithdrawn,
+        employee_id=command.employee_id,
+        report_date=command.report_date,
+        withdrawn_event_id=missed_id,
+        day_status=status,
+    )
+    event_id = derived_id("DailyReportMissedWithdrawn", missed_id)
+    return [Recorded(payload, state.missed.deadline, event_id)]
 
 
 def review(command: ReviewDailyReport, state: DailyReport) -> list[Recorded]:
