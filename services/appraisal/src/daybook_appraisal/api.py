@@ -313,10 +313,10 @@ async def _finish_rebuild(
 ) -> None:
     """The rebuild's background part. A failure is logged; its generation stays `building` and
     the next rebuild request replaces it once it is stale."""
-    assert kit.js is not None
+    assert kit.nc is not None
     try:
         await catch_up(
-            _pool(kit), kit.js, kit.namespace, report, batch_size=config.rebuild_batch_size
+            _pool(kit), kit.nc, kit.namespace, report, batch_size=config.rebuild_batch_size
         )
         if switch:
             await switch_to(_pool(kit), report.generation)

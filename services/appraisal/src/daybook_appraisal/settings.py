@@ -53,6 +53,7 @@ class AppraisalConfig:
         """Load and check every policy file; a bad one stops the service with its problems."""
         policies = read_policies(settings.policy_dir)
         if settings.active_policy not in policies:
+            found = ", ".join(sorted(policies)) or "none"
             raise PolicyError(
                 str(settings.policy_dir),
                 [
@@ -60,7 +61,7 @@ class AppraisalConfig:
                         1,
                         "active_policy",
                         f"no policy file in {settings.policy_dir} has policy_version "
-                        f"{settings.active_policy!r} (found: {', '.join(sorted(policies)) or 'none'})",
+                        f"{settings.active_policy!r} (found: {found})",
                     )
                 ],
             )

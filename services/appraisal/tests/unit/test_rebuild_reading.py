@@ -1,0 +1,64 @@
+"""What a rebuild reads: the relevant subjects, and messages validated like the live consumer."""
+
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+import pytest
+from daybook_appraisal.rebuild import FastReader, consumer_filters, relevant
+from daybook_shared.contracts import Envelope, Namespace, attendance
+from daybook_shared.kit.consumer import Unreadable, read_message
+
+AT = datetime(2026, 11, 3, 1, tzinfo=UTC)
+
+
+def test_only_hr_events_and_events_that_give_facts_are_relevant():
+    assert relevant("hr.v1.employee_hired.E1")
+    assert relevant("t1a2b.attendance.v1.late_arrival_recorded.E1")
+    assert relevant("crm.v1.deal_won.E-7")
+    assert not relevant("t1a2b.attendance.v1.clocked_in.E1")
+    assert not relevant("crm.v1.interaction_logged.E1")
+
+
+def test_a_new_server_filters_the_subjects_an_old_one_cannot():
+    namespace = Namespace("t1")
+    assert consumer_filters(namespace, "attendance", (2, 9)) == {
+        "filter_subject": "t1.attendance.>"
+    }
+    assert consumer_filters(namespace, "hr", (2, 15)) == {"filter_subject": "t1.hr.>"}
+    subjects = consumer_filters(namespace, "attendance", (2, 10))["filter_subjects"]
+    assert "t1.attendance.v1.late_arrival_recorded.*" in subjects
+    assert "t1.attendance.v1.attendance_fact_withdrawn.*" in subjects
+    assert "t1.attendance.v1.clocked_in.*" not in subjects
+
+
+def message(payload_data: dict) -> bytes:
+    return (
+        Envelope(
+            event_id=uuid4(),
+            event_type="AbsenceRecorded",
+            schema_version=1,
+            stream_id="s",
+            stream_version=1,
+            occurred_at=AT,
+            recorded_at=AT,
+            producer="attendance",
+            payload=payload_data,
+        )
+        .model_dump_json()
+        .encode()
+    )
+
+
+def test_the_fast_reader_reads_what_the_kit_reads_and_refuses_what_it_refuses():
+    good = message(
+        attendance.AbsenceRecorded(
+            employee_id="E1", work_date=date(2026, 11, 3), excused=False
+        ).model_dump(mode="json")
+    )
+    reader = FastReader()
+    assert reader.read(good) == read_message(good)
+    bad = message({"employee_id": "E1", "work_date": "not a date", "excused": False})
+    with pytest.raises(Unreadable):
+        reader.read(bad)
+    with pytest.raises(Unreadable):
+        reader.read(b"{not json")
