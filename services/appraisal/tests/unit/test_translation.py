@@ -231,3 +231,41 @@ def test_money_and_development_facts_carry_their_values():
 def test_events_the_appraisal_does_not_count_give_no_facts():
     lost = event(crm.DealLost(deal_id="D1", customer_id="C1", employee_id="E1", reason="price"))
     assert facts_from(lost) == []
+
+
+def test_a_withdrawn_missed_report_no_longer_counts_but_a_report_sent_anyway_does():
+    day = date(2026, 11, 2)
+    missed = event(
+        reporting.DailyReportMissed(
+            employee_id="E1", report_date=day, deadline=AT, supervisor_id=None
+        )
+    )
+    withdrawn = event(
+        reporting.DailyReportMissedWithdrawn(
+            employee_id="E1",
+            report_date=day,
+            withdrawn_event_id=missed.event_id,
+            day_status="on_leave",
+        ),
+        occurred_at=AT,
+    )
+    facts = facts_from(withdrawn) + facts_from(missed)
+    assert facts_in(facts, NOV.window, TZ) == []
+    sent_anyway = event(
+        reporting.DailyReportSubmitted(
+            employee_id="E1",
+            report_date=day,
+            revision=1,
+            work="w",
+            progress="p",
+            challenges="c",
+            solutions="s",
+            supervisor_id="S1",
+            submitted_at=AT,
+            deadline=AT,
+            on_time=False,
+        ),
+        occurred_at=AT - timedelta(hours=1),
+    )
+    [kept] = facts_in(facts + facts_from(sent_anyway), NOV.window, TZ)
+    assert kept.kind is K.DAILY_REPORT_LATE

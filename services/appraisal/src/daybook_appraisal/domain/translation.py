@@ -8,7 +8,8 @@ Slots (`key`) make corrections and revisions replace rather than add:
   that slot (with a higher revision, so a withdrawal wins even though it carries the withdrawn
   fact's business time), whichever of the two arrives first;
 - a daily report, a progress report, an inquiry and a complaint each have one slot: the missed or
-  overdue fact, then the late submission or answer that replaces it;
+  overdue fact, then the late submission or answer that replaces it (a missed daily report that
+  reporting withdraws, the day being no working day after all, empties its slot);
 - a goal's target sits in the goal's slot, its highest revision counting;
 - a customer record's completeness sits in the owner's slot for that customer until a later
   update replaces it or a reassignment voids it.
@@ -73,6 +74,7 @@ def _withdrawn(event: Event, p: attendance.AttendanceFactWithdrawn) -> list[Fact
 
 
 def _daily_report(event: Event, p: reporting.DailyReportSubmitted) -> list[Fact]:
+    """A submission outranks the missed fact and its withdrawal (revisions from 2)."""
     kind = K.DAILY_REPORT_ON_TIME if p.on_time else K.DAILY_REPORT_LATE
     return [
         _fact(
@@ -81,7 +83,7 @@ def _daily_report(event: Event, p: reporting.DailyReportSubmitted) -> list[Fact]
             p.employee_id,
             on_date=p.report_date,
             key=f"daily-report:{p.report_date}",
-            revision=p.revision,
+            revision=p.revision + 1,
         )
     ]
 
@@ -94,6 +96,20 @@ def _daily_report_missed(event: Event, p: reporting.DailyReportMissed) -> list[F
             p.employee_id,
             on_date=p.report_date,
             key=f"daily-report:{p.report_date}",
+        )
+    ]
+
+
+def _daily_report_excused(event: Event, p: reporting.DailyReportMissedWithdrawn) -> list[Fact]:
+    """The day was no working day after all (leave, holiday): no report was due."""
+    return [
+        _fact(
+            event,
+            K.VOID,
+            p.employee_id,
+            on_date=p.report_date,
+            key=f"daily-report:{p.report_date}",
+            revision=1,
         )
     ]
 
@@ -266,6 +282,7 @@ _TRANSLATIONS: dict[type[Payload], Callable[[Event, Any], list[Fact]]] = {
     attendance.AttendanceFactWithdrawn: _withdrawn,
     reporting.DailyReportSubmitted: _daily_report,
     reporting.DailyReportMissed: _daily_report_missed,
+    reporting.DailyReportMissedWithdrawn: _daily_report_excused,
     reporting.GoalSet: _goal,
     reporting.GoalProgressReported: _progress,
     reporting.GoalProgressReportMissed: _progress_missed,
