@@ -17,6 +17,9 @@ from daybook_appraisal.policy_files import SHIPPED_POLICY_DIR, read_policies
 class AppraisalSettings(ServiceSettings):
     service_name: str = "appraisal"
     http_port: int = Field(default=8004, ge=1, le=65535)
+    consumer_batch_size: int = Field(
+        default=500, ge=1, description="Larger batches: the projection is a set, cheap per row"
+    )
 
     policy_dir: Path = Field(
         default=SHIPPED_POLICY_DIR,
