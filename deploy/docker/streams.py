@@ -15,8 +15,8 @@ consumes another context may only read the stream's info. Two jobs follow:
   service failing at start-up and backing off.
 
 Settings come from the environment under a service's names: `NATS_URL`, `DAYBOOK_NATS_USER`,
-`DAYBOOK_NATS_PASSWORD`, `DAYBOOK_NAMESPACE`, and `DAYBOOK_STREAM_REPLICAS` (default 1; 3 on a
-three-node JetStream cluster).
+`DAYBOOK_NATS_PASSWORD`, `DAYBOOK_NAMESPACE`, `DAYBOOK_STREAM_REPLICAS` (default 1; 3 on a
+three-node JetStream cluster) and `DAYBOOK_REQUEST_TIMEOUT_S` (default 10).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONNECT_TIMEOUT_S = 5
-REQUEST_TIMEOUT_S = 10.0
 WAIT_POLL_S = 2.0
 DEFAULT_WAIT_TIMEOUT_S = 600.0
 
@@ -59,6 +58,8 @@ class StreamSettings(BaseSettings):
     nats_password: SecretStr | None = None
     namespace: str = Field(default="", pattern=r"^[A-Za-z0-9_-]*$")
     stream_replicas: int = Field(default=1, ge=1, le=5)
+    # A request the user may not make is not answered at all: this is how long that takes to tell.
+    request_timeout_s: float = Field(default=10.0, gt=0)
 
 
 async def _connect(settings: StreamSettings, purpose: str) -> NatsClient:
@@ -79,7 +80,7 @@ async def declare(context: Context, settings: StreamSettings) -> str:
     assert config.name is not None
     nc = await _connect(settings, f"declare-{context}")
     try:
-        js = nc.jetstream(timeout=REQUEST_TIMEOUT_S)
+        js = nc.jetstream(timeout=settings.request_timeout_s)
         try:
             await js.stream_info(config.name)
         except NotFoundError:
@@ -105,7 +106,7 @@ async def wait(
     deadline = loop.time() + timeout_s
     nc = await _connect(settings, "wait")
     try:
-        js = nc.jetstream(timeout=REQUEST_TIMEOUT_S)
+        js = nc.jetstream(timeout=settings.request_timeout_s)
         while True:
             still_missing = []
             for name in missing:
