@@ -9,40 +9,23 @@ the `nats-server` binary beside this Python, on a free port, its store in the te
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import re
 import secrets
 import subprocess
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any
 
 import nats
 import nats.errors
 import pytest
-import yaml
 from daybook_shared.contracts import Namespace
 from daybook_shared.contracts.hr import EmployeeHired
-from daybook_shared.infra.embedded import free_port, nats_server_binary
+from daybook_shared.infra.embedded import nats_server_binary
 from daybook_shared.roster import publish_hr_events
-from daybook_shared.testing.helpers import eventually
-from nats.aio.client import Client as NatsClient
-from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 USERS = ("hr-import", "attendance", "reporting", "crm", "appraisal")
 CONTEXTS = ("hr", "attendance", "reporting", "crm", "appraisal")
 PRODUCTION = Namespace()  # the shipped permissions are for the empty (production) prefix
 ANSWER_S = 5.0
-START_S = 15.0
-
-
-def _password_variable(user: str) -> str:
-    return f"{user.upper().replace('-', '_')}_NATS_PASSWORD"
 
 
 def _stream(context: str) -> str:
@@ -54,150 +37,13 @@ def _subject(context: str) -> str:
     return f"{context}.v1.something_happened.E1"
 
 
-def _render_helm_config(values: dict[str, Any], port: int, store: Path) -> str:
-    """The chart's config: JSON, with `"<< $VAR >>"` unquoted into `$VAR` (nats.formatConfig)."""
-    config = {"port": port, "jetstream": {"store_dir": str(store)}, **values["config"]["merge"]}
-    rendered = json.dumps(config, indent=2)
-    return re.sub(r'"<<\s+(.*)\s+>>"', r"\1", rendered)
-
-
-def _render_compose_config(accounts: Path, port: int, store: Path, folder: Path) -> str:
-    """The shipped accounts under a test server block (store and port are the test's)."""
-    return (
-        f"port: {port}\n"
-        f'jetstream {{ store_dir: "{store}" }}\n'
-        f'include "{os.path.relpath(accounts, folder)}"\n'
-    )
-
-
-@dataclass
-class Server:
-    url: str
-    passwords: dict[str, str]
-    repository: Path
-    log: Path
-
-
-@dataclass
-class Session:
-    """A connection as one user, with the server's asynchronous errors collected in order."""
-
-    user: str
-    nc: NatsClient
-    errors: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
-
-    @property
-    def js(self) -> JetStreamContext:
-        return self.nc.jetstream(timeout=ANSWER_S)
-
-    async def assert_allowed(self, subject: str) -> None:
-        """Publish; the flush's PONG comes after any error the server sent about the publish."""
-        await self.nc.publish(subject, b"{}")
-        await self.nc.flush(timeout=ANSWER_S)
-        assert self.errors.empty(), f"{self.user} on {subject}: {self.errors.get_nowait()}"
-
-    async def assert_denied(self, subject: str) -> None:
-        await self.nc.publish(subject, b"{}")
-        error = await asyncio.wait_for(self.errors.get(), ANSWER_S)
-        assert f'permissions violation for publish to "{subject.lower()}"' in error, (
-            f"{self.user} published on {subject}; the server said {error!r}"
-        )
-
-    async def assert_cannot_subscribe(self, subject: str) -> None:
-        await self.nc.subscribe(subject)
-        error = await asyncio.wait_for(self.errors.get(), ANSWER_S)
-        assert f'permissions violation for subscription to "{subject.lower()}"' in error, error
-
-
 @pytest.fixture(params=["compose", "helm"])
-async def nats_server(
-    request: pytest.FixtureRequest, tmp_path: Path, repository: Path
-) -> AsyncIterator[Server]:
-    passwords = {user: secrets.token_hex(16) for user in USERS}
-    port = free_port()
-    store = tmp_path / "jetstream"
-    if request.param == "compose":
-        accounts = repository / "deploy" / "nats" / "accounts.conf"
-        text = _render_compose_config(accounts, port, store, tmp_path)
-    else:
-        values = yaml.safe_load((repository / "deploy" / "k8s" / "nats-values.yaml").read_text())
-        text = _render_helm_config(values, port, store)
-    config = tmp_path / "nats.conf"
-    config.write_text(text)
-    environment = {_password_variable(user): password for user, password in passwords.items()}
-    log = tmp_path / "nats-server.log"
-    with log.open("wb") as output:
-        process = await asyncio.create_subprocess_exec(
-            nats_server_binary(),
-            "-c",
-            config,
-            "-a",
-            "127.0.0.1",
-            env={"PATH": os.environ.get("PATH", ""), **environment},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-
-    async def listening() -> None:
-        if process.returncode is not None:
-            pytest.fail(f"nats-server exited: {log.read_text(errors='replace')[-2000:]}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError as exc:
-            raise AssertionError(f"nats-server is not listening on {port}: {exc}") from exc
-        writer.close()
-        await writer.wait_closed()
-
-    try:
-        # Poll the port: nats-py's own retry would wait seconds between attempts.
-        await eventually(listening, timeout=START_S, interval=0.01)
-        yield Server(f"nats://127.0.0.1:{port}", passwords, repository, log)
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 10)
+def nats_variant(request: pytest.FixtureRequest) -> str:
+    """Every test here runs against both renderings of the users and permissions."""
+    return request.param
 
 
-@pytest.fixture
-async def connect(nats_server: Server) -> AsyncIterator[Callable[[str], Awaitable[Session]]]:
-    opened: list[Session] = []
-
-    async def as_user(user: str) -> Session:
-        async def first_connection() -> Session:
-            # A fresh queue per attempt: a refused attempt reports its error there too.
-            errors: asyncio.Queue[str] = asyncio.Queue()
-
-            async def collect(exc: Exception) -> None:
-                errors.put_nowait(str(exc))
-
-            try:
-                nc = await nats.connect(
-                    nats_server.url,
-                    user=user,
-                    password=nats_server.passwords[user],
-                    name=f"deploy-test-{user}",
-                    allow_reconnect=False,
-                    connect_timeout=1,
-                    error_cb=collect,
-                )
-            except (OSError, nats.errors.Error) as exc:
-                log = nats_server.log.read_text(errors="replace")[-2000:]
-                raise AssertionError(f"{user} cannot connect: {exc!r}; server log:\n{log}") from exc
-            # What was reported while connecting (a refused first try) is not about the test.
-            while not errors.empty():
-                errors.get_nowait()
-            return Session(user, nc, errors)
-
-        # The server answers within milliseconds of starting; poll instead of guessing.
-        session = await eventually(first_connection, timeout=START_S, interval=0.05)
-        opened.append(session)
-        return session
-
-    yield as_user
-    for session in opened:
-        await session.nc.close()
-
-
-async def _declare_own_stream(session: Session, context: str) -> None:
+async def _declare_own_stream(session, context: str) -> None:
     """What the kit does for the stream a service owns: create it, or update it when it exists."""
     config = PRODUCTION.stream_config(context)
     await session.js.add_stream(config)
@@ -206,7 +52,7 @@ async def _declare_own_stream(session: Session, context: str) -> None:
     assert info.config.subjects == [f"{context}.>"]
 
 
-async def _declare_all_streams(connect: Callable[[str], Awaitable[Session]]) -> None:
+async def _declare_all_streams(connect) -> None:
     for user, context in zip(USERS, CONTEXTS, strict=True):
         await _declare_own_stream(await connect(user), context)
 
@@ -327,7 +173,7 @@ async def test_the_hr_importer_publishes_the_roster(connect):
     assert hr.errors.empty(), hr.errors.get_nowait()
 
 
-async def test_a_wrong_password_is_refused(nats_server: Server, connect):
+async def test_a_wrong_password_is_refused(nats_server, connect):
     await connect("attendance")  # the server answers the right password
     with pytest.raises(nats.errors.Error):
         await nats.connect(
@@ -340,54 +186,34 @@ async def test_a_wrong_password_is_refused(nats_server: Server, connect):
         )
 
 
-def _streams_script(server: Server, user: str, *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, server.repository / "deploy" / "docker" / "streams.py", *arguments],
-        env={
-            "NATS_URL": server.url,
-            "DAYBOOK_NATS_USER": user,
-            "DAYBOOK_NATS_PASSWORD": server.passwords[user],
-            # A refused request goes unanswered; say so after a second, not ten.
-            "DAYBOOK_REQUEST_TIMEOUT_S": "1",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 async def test_streams_script_declares_hr_as_the_importer_and_waits_as_a_consumer(
-    nats_server: Server, connect
+    connect, streams_script
 ):
-    reporting = await connect("reporting")  # also waits until the server answers
-    missing = await asyncio.to_thread(
-        _streams_script, nats_server, "reporting", "wait", "hr", "--timeout", "0.1"
-    )
+    missing = await asyncio.to_thread(streams_script, "reporting", "wait", "hr", "--timeout", "0.1")
     assert missing.returncode == 1
     assert "still no stream HR" in missing.stderr
 
-    refused = await asyncio.to_thread(_streams_script, nats_server, "crm", "declare", "hr")
+    refused = await asyncio.to_thread(streams_script, "crm", "declare", "hr")
     assert refused.returncode == 1
 
     for _ in range(2):  # declaring again updates the same stream
-        declared = await asyncio.to_thread(
-            _streams_script, nats_server, "hr-import", "declare", "hr"
-        )
+        declared = await asyncio.to_thread(streams_script, "hr-import", "declare", "hr")
         assert declared.returncode == 0, declared.stderr
         assert "stream HR is declared" in declared.stdout
     await _declare_own_stream(await connect("attendance"), "attendance")
 
-    ready = await asyncio.to_thread(
-        _streams_script, nats_server, "reporting", "wait", "hr", "attendance"
-    )
+    ready = await asyncio.to_thread(streams_script, "reporting", "wait", "hr", "attendance")
     assert ready.returncode == 0, ready.stderr
     assert "streams HR, ATTENDANCE exist" in ready.stdout
+    reporting = await connect("reporting")
     assert (await reporting.js.stream_info("HR")).config.subjects == ["hr.>"]
 
 
 def test_the_compose_configuration_is_valid_and_needs_every_password(repository):
     binary = nats_server_binary()
-    passwords = {_password_variable(user): secrets.token_hex(16) for user in USERS}
+    passwords = {
+        f"{user.upper().replace('-', '_')}_NATS_PASSWORD": secrets.token_hex(16) for user in USERS
+    }
     folder = repository / "deploy" / "nats"
 
     def check(environment: dict[str, str]) -> subprocess.CompletedProcess:
