@@ -4,10 +4,10 @@
    `roster`), marked `building`, and only then notes each stream's last sequence. From that
    moment the live consumer writes every batch into the new generation too (it writes into every
    generation not retired), so whatever is published after the noted sequences reaches it.
-2. `catch_up` reads each stream from sequence 1 up to the noted sequence with an ephemeral pull
-   consumer that acknowledges nothing, in large batches, and writes the facts and hr events into
-   the new generation only. Writes are idempotent sets, so an event the live consumer also wrote
-   there changes nothing.
+2. `catch_up` reads each stream from sequence 1 up to the noted sequence with an ordered push
+   consumer (flow controlled, nothing acknowledged), skips by subject the events that give no
+   facts, and writes the rest into the new generation only, in large batches. Writes are
+   idempotent sets, so an event the live consumer also wrote there changes nothing.
 3. The generation is then `ready`; `switch_to` makes it `live` and retires the old one in one
    transaction. Readers move to the new rows at once; the retired rows stay until the next
    rebuild (a way back), which drops them.
@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
-import nats.errors
 import structlog
 from daybook_shared.contracts import REGISTRY, Envelope, Event, EventRegistry, Namespace, Payload
 from daybook_shared.contracts.base import snake
@@ -34,8 +33,9 @@ from daybook_shared.contracts.registry import UnknownEventError
 from daybook_shared.errors import Conflict
 from daybook_shared.kit.consumer import Unreadable
 from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
@@ -45,6 +45,7 @@ from daybook_appraisal.projections import CONSUMED_CONTEXTS, write_events
 log = structlog.get_logger("daybook.appraisal.rebuild")
 
 STALE_AFTER = timedelta(minutes=5)
+IDLE_CHECK_S = 2.0
 PARTITIONED = ("facts", "hr_events", "roster")
 
 
@@ -132,12 +133,10 @@ async def catch_up(
 ) -> RebuildReport:
     """Read every stream from sequence 1 to its noted end into the new generation."""
     started = time.perf_counter()
-    version = nc.connected_server_version
-    server = (version.major, version.minor)
     js = nc.jetstream()
     counts = await asyncio.gather(
         *(
-            _catch_up_stream(pool, js, namespace, report, context, target, batch_size, server)
+            _catch_up_stream(pool, js, namespace, report, context, target, batch_size)
             for context, target in report.catch_up_to.items()
         )
     )
@@ -160,17 +159,16 @@ async def catch_up(
     return report
 
 
-def consumer_filters(namespace: Namespace, context: str, server: tuple[int, int]) -> dict[str, Any]:
-    """Only the subjects that can change the read models, where the server can filter on several
-    (NATS 2.10 and later); otherwise the whole stream, sorted out here by `relevant`."""
-    subjects = [
-        namespace.subject(context, event_type, "*")
-        for event_type in sorted(COUNTED_EVENT_TYPES)
-        if REGISTRY.model(event_type).context == context
-    ]
-    if context == "hr" or not subjects or server < (2, 10):
-        return {"filter_subject": namespace.filter(context)}
-    return {"filter_subjects": subjects}
+def stream_sequence(message: Msg) -> int:
+    """The message's stream sequence, read from its reply subject without building the whole
+    metadata (`$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>...`, or with a domain and
+    an account hash after `ACK` in the newer form); anything else goes the long way."""
+    tokens = (message.reply or "").split(".")
+    if len(tokens) == 9:
+        return int(tokens[5])
+    if len(tokens) >= 12:
+        return int(tokens[7])
+    return int(message.metadata.sequence.stream)
 
 
 async def _catch_up_stream(
@@ -181,53 +179,65 @@ async def _catch_up_stream(
     context: str,
     target: int,
     batch_size: int,
-    server: tuple[int, int],
 ) -> int:
+    """Read one stream from its first message to `target` with an ordered push consumer (flow
+    controlled by the server; no acknowledgements), keep the relevant messages, and write them
+    in batches while more arrive."""
     if target == 0:
         return 0
-    stream = namespace.stream_name(context)
-    consumer = await js.add_consumer(
-        stream,
-        config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.ALL,
-            ack_policy=AckPolicy.NONE,
-            filter_subject=namespace.filter(context),
-            inactive_threshold=60.0,
-            max_waiting=1,
-        ),
+    arrived: list[Msg] = []
+    reached = asyncio.Event()
+    more = asyncio.Event()
+
+    async def deliver(message: Msg) -> None:
+        if reached.is_set():
+            return
+        sequence = stream_sequence(message)
+        if sequence <= target and relevant(message.subject):
+            arrived.append(message)
+            if len(arrived) >= batch_size:
+                more.set()
+        if sequence >= target:
+            reached.set()
+            more.set()
+
+    subscription = await js.subscribe(
+        namespace.filter(context),
+        stream=namespace.stream_name(context),
+        ordered_consumer=True,
+        cb=deliver,
+        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
+        pending_msgs_limit=max(100_000, 20 * batch_size),
+        pending_bytes_limit=512 * 1024 * 1024,
     )
-    subscription = await js.pull_subscribe_bind(consumer=consumer.name, stream=stream)
     reader = FastReader()
     read = 0
     writing: asyncio.Task[None] | None = None
     try:
-        done = False
-        while not done:
-            try:
-                messages = await subscription.fetch(batch_size, timeout=1.0)
-            except nats.errors.TimeoutError:
-                pending = (await subscription.consumer_info()).num_pending or 0
-                if pending == 0:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(more.wait(), timeout=IDLE_CHECK_S)
+            more.clear()
+            if not arrived and not reached.is_set():
+                # Quiet: a stream whose noted last message was deleted ends with nothing pending.
+                if (await subscription.consumer_info()).num_pending == 0:
                     break
                 continue
-            events: list[Event] = []
-            for message in messages:
-                if message.metadata.sequence.stream > target:
-                    done = True
-                    break
-                if relevant(message.subject):
-                    try:
-                        events.append(reader.read(message.data))
-                    except Unreadable:
-                        # The live consumer parks it in dead_letters; a rebuild does not repeat it.
-                        report.unreadable += 1
-                if message.metadata.sequence.stream >= target or not message.metadata.num_pending:
-                    done = True
-            read += len(events)
+            taken, arrived[:] = arrived[:], []
+            events = []
+            for message in taken:
+                try:
+                    events.append(reader.read(message.data))
+                except Unreadable:
+                    # The live consumer parks it in dead_letters; a rebuild does not repeat it.
+                    report.unreadable += 1
             if writing is not None:
                 await writing
-            # Writing overlaps the next fetch.
+            # The write overlaps the next messages' delivery and reading.
             writing = asyncio.create_task(_write(pool, report.generation, events))
+            read += len(events)
+            if reached.is_set() and not arrived:
+                break
         if writing is not None:
             await writing
     finally:
@@ -235,8 +245,6 @@ async def _catch_up_stream(
             writing.cancel()
         with contextlib.suppress(Exception):
             await subscription.unsubscribe()
-        with contextlib.suppress(Exception):
-            await js.delete_consumer(stream, consumer.name)
     return read
 
 

@@ -4,9 +4,10 @@ from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
-from daybook_appraisal.rebuild import FastReader, consumer_filters, relevant
-from daybook_shared.contracts import Envelope, Namespace, attendance
+from daybook_appraisal.rebuild import FastReader, relevant, stream_sequence
+from daybook_shared.contracts import Envelope, attendance
 from daybook_shared.kit.consumer import Unreadable, read_message
+from nats.aio.msg import Msg
 
 AT = datetime(2026, 11, 3, 1, tzinfo=UTC)
 
@@ -19,16 +20,16 @@ def test_only_hr_events_and_events_that_give_facts_are_relevant():
     assert not relevant("crm.v1.interaction_logged.E1")
 
 
-def test_a_new_server_filters_the_subjects_an_old_one_cannot():
-    namespace = Namespace("t1")
-    assert consumer_filters(namespace, "attendance", (2, 9)) == {
-        "filter_subject": "t1.attendance.>"
-    }
-    assert consumer_filters(namespace, "hr", (2, 15)) == {"filter_subject": "t1.hr.>"}
-    subjects = consumer_filters(namespace, "attendance", (2, 10))["filter_subjects"]
-    assert "t1.attendance.v1.late_arrival_recorded.*" in subjects
-    assert "t1.attendance.v1.attendance_fact_withdrawn.*" in subjects
-    assert "t1.attendance.v1.clocked_in.*" not in subjects
+def test_the_stream_sequence_is_read_from_either_form_of_reply_subject():
+    old = Msg(_client=None, subject="s", reply="$JS.ACK.ATTENDANCE.c1.1.4711.12.1764230400.3")
+    new = Msg(
+        _client=None,
+        subject="s",
+        reply="$JS.ACK.hub.ACCHASH.ATTENDANCE.c1.1.4712.12.1764230400.3.tok",
+    )
+    assert (stream_sequence(old), stream_sequence(new)) == (4711, 4712)
+    assert stream_sequence(old) == old.metadata.sequence.stream
+    assert stream_sequence(new) == new.metadata.sequence.stream
 
 
 def message(payload_data: dict) -> bytes:
