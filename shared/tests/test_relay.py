@@ -7,7 +7,7 @@ from pathlib import Path
 import nats
 import pytest
 from daybook_shared.contracts import Context, Envelope
-from daybook_shared.kit.relay import OutboxRelay
+from daybook_shared.kit.relay import CommitNotifier, OutboxRelay
 from daybook_shared.testing.helpers import collect_events, eventually
 
 from .kit_support import META, SCHEMA, hired, migrated_pool, store_for
@@ -57,18 +57,32 @@ async def test_relay_publishes_in_commit_order_with_event_id_as_msg_id(store, js
     assert [m.headers["Nats-Msg-Id"] for m in msgs] == [str(e.event_id) for e in stored]
 
 
-async def test_relay_wakes_on_commit_and_keeps_up(store, js, database_url):
+@pytest.mark.parametrize("leader_here", [True, False], ids=["in-process", "notify"])
+async def test_relay_wakes_on_commit_and_keeps_up(store, pool, js, database_url, leader_here):
     relay = relay_for(store, js, database_url)
-    relay.sweep_interval = 30.0  # only the commit notification can wake it in time
-    task = asyncio.create_task(relay.run())
+    relay.sweep_interval = 30.0  # only the commit's wake-up can make it publish in time
+    # A replica that does not lead wakes the leader through NOTIFY.
+    notifier = CommitNotifier(pool, SCHEMA, relay if leader_here else None)
+    store.on_committed = notifier.poke
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(notifier.run())]
     try:
         await eventually(lambda: relay.is_leader)
+        await eventually(lambda: _listening(pool))
         await hire(store, "E1")
         await eventually(lambda: _stream_count(js, store.namespace), timeout=5)
         await hire(store, "E2")
         await eventually(lambda: _stream_count(js, store.namespace, 2), timeout=5)
     finally:
-        task.cancel()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _listening(pool):
+    return await pool.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' "
+        "AND datname = current_database()"
+    )
 
 
 async def _stream_count(js, namespace, at_least=1):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,6 +113,7 @@ class ProjectionRunner:
         self.registry = registry
         self.metrics = metrics
         self.consumer = projection.name
+        self.applied = 0
 
     async def handle_batch(self, messages: Sequence[Msg]) -> None:
         started = time.perf_counter()
@@ -138,6 +140,7 @@ class ProjectionRunner:
         self._count(applied, len(readable) - applied, time.perf_counter() - started)
 
     def _count(self, applied: int, skipped: int, seconds: float) -> None:
+        self.applied += applied
         if self.metrics is None:
             return
         self.metrics.events_consumed.labels(consumer=self.consumer).inc(applied)
@@ -154,20 +157,22 @@ class ProjectionRunner:
             return await self._apply(conn, [event for _, event in readable])
 
     async def _apply(self, conn: asyncpg.Connection, events: list[Event]) -> int:
+        """Claim the events in the inbox, then apply only those not applied before."""
         if not events:
             return 0
-        seen = {
+        claimed = {
             r["event_id"]
             for r in await conn.fetch(
-                "SELECT event_id FROM inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])",
+                "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
+                "ON CONFLICT DO NOTHING RETURNING event_id",
                 self.consumer,
                 [e.event_id for e in events],
             )
         }
         fresh: list[Event] = []
         for event in events:
-            if event.event_id not in seen:
-                seen.add(event.event_id)  # the same event twice in one batch applies once
+            if event.event_id in claimed:
+                claimed.discard(event.event_id)  # the same event twice in a batch applies once
                 fresh.append(event)
         if not fresh:
             return 0
@@ -177,11 +182,6 @@ class ProjectionRunner:
         else:
             for event in fresh:
                 await self.projection.apply(conn, event)
-        await conn.execute(
-            "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[])",
-            self.consumer,
-            [e.event_id for e in fresh],
-        )
         return len(fresh)
 
     async def _one_by_one(
@@ -336,10 +336,13 @@ class DeadLetters:
 class DurableConsumer:
     """One durable pull consumer on one stream, feeding a `ProjectionRunner` batch by batch.
 
-    The fetch loop is nats-py's own rather than FastStream's batch subscriber: with FastStream
-    0.7.8 a short batch timeout left a consumer stalled now and then (its loop re-fetches with
-    the remainder of the timeout, down to a few microseconds, and a pull request can be
-    orphaned). FastStream still describes the consumer in the AsyncAPI document.
+    It pulls continuously through one long-lived reply subscription: a pull request asks for a
+    batch, messages land in a local queue, and whatever has arrived is handed over as one batch.
+    A message delivered for an older request is never lost, because the subscription that
+    receives it lives as long as the consumer. (Both FastStream 0.7.8's batch subscriber and
+    nats-py's `fetch` with a short timeout were seen to strand a message now and then until its
+    ack wait ran out: a timed-out fetch abandons its request while the server still serves it.)
+    FastStream still describes the consumer in the AsyncAPI document.
     """
 
     runner: ProjectionRunner
@@ -361,30 +364,61 @@ class DurableConsumer:
             # NAK after the first redelivery. Back-off is `retry_delays`, sent with each NAK.
         )
 
+    async def declare(self, js: JetStreamContext) -> None:
+        try:
+            await js.add_consumer(self.stream, config=self.config())
+        except nats.js.errors.BadRequestError as exc:
+            # An existing durable whose settings differ keeps them (version the name to change).
+            log.warning("consumer.exists_with_other_config", durable=self.durable, error=str(exc))
+            await js.consumer_info(self.stream, self.durable)
+
     async def run(self, js: JetStreamContext) -> None:
-        sub = await js.pull_subscribe(
-            self.filter_subject, durable=self.durable, stream=self.stream, config=self.config()
-        )
-        pause = 0.1
+        await self.declare(js)
+        nc = js._nc
+        inbox = nc.new_inbox()
+        queue: asyncio.Queue[Msg] = asyncio.Queue()
+
+        async def deliver(msg: Msg) -> None:
+            queue.put_nowait(msg)
+
+        sub = await nc.subscribe(inbox, cb=deliver)
+        request_subject = f"$JS.API.CONSUMER.MSG.NEXT.{self.stream}.{self.durable}"
+        size = self.settings.batch_size
+        expires = self.settings.fetch_timeout
+        request = json.dumps({"batch": size, "expires": int(expires * 1e9)}).encode()
+        requested = 0  # messages asked for and not yet delivered or expired
         try:
             while True:
+                if requested < size:
+                    try:
+                        await nc.publish(request_subject, request, reply=inbox)
+                        requested += size
+                    except nats.errors.Error as exc:
+                        log.warning("consumer.pull_failed", durable=self.durable, error=repr(exc))
+                        await asyncio.sleep(1.0)
+                        continue
                 try:
-                    messages = await sub.fetch(
-                        self.settings.batch_size, timeout=self.settings.fetch_timeout
-                    )
-                except nats.errors.TimeoutError:
+                    first = await asyncio.wait_for(queue.get(), expires + 1.0)
+                except TimeoutError:
+                    requested = 0  # the requests expired; their status messages went missing
                     continue
-                except (
-                    nats.errors.ConnectionClosedError,
-                    nats.errors.NoServersError,
-                    nats.js.errors.ServiceUnavailableError,
-                ) as exc:
-                    log.warning("consumer.fetch_failed", durable=self.durable, error=repr(exc))
-                    await asyncio.sleep(pause)
-                    pause = min(pause * 2, 5.0)
-                    continue
-                pause = 0.1
-                await self.runner.handle_batch(messages)
+                arrived = [first]
+                while len(arrived) < size and not queue.empty():
+                    arrived.append(queue.get_nowait())
+                batch = []
+                for msg in arrived:
+                    status = JetStreamContext.is_status_msg(msg)
+                    if not status:
+                        batch.append(msg)
+                        requested -= 1
+                    elif status in ("408", "409"):  # a request ended: expired or cut short
+                        left = (msg.headers or {}).get("Nats-Pending-Messages")
+                        requested = max(0, requested - int(left)) if left else 0
+                    elif status == "404":
+                        requested = 0
+                requested = max(requested, 0)
+                if batch:
+                    await self.runner.handle_batch(batch)
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()

@@ -178,12 +178,14 @@ class EventStore:
         namespace: Namespace,
         registry: EventRegistry = REGISTRY,
         on_appended: Callable[[Sequence[Event]], None] | None = None,
+        on_committed: Callable[[], None] | None = None,
     ) -> None:
         self.pool = pool
         self.producer = producer
         self.namespace = namespace
         self.registry = registry
         self._on_appended = on_appended
+        self.on_committed = on_committed
 
     async def load(self, stream_id: str, *, conn: asyncpg.Connection | None = None) -> list[Event]:
         query = _SELECT_ENVELOPE + " WHERE stream_id = $1 ORDER BY stream_version"
@@ -216,7 +218,7 @@ class EventStore:
             return []
         if not conn.is_in_transaction():
             raise RuntimeError("append must run inside a transaction")
-        if verify_version:
+        if verify_version and expected_version > 0:  # version 1 collides with any existing stream
             current = await conn.fetchval(
                 "SELECT max(stream_version) FROM events WHERE stream_id = $1", stream_id
             )
@@ -290,11 +292,15 @@ class EventStore:
         while True:
             attempt += 1
             try:
-                return await self._execute_once(handler, meta, idempotency_key, fingerprint)
+                outcome = await self._execute_once(handler, meta, idempotency_key, fingerprint)
             except ConcurrencyError:
                 if attempt > retries:
                     raise
                 await asyncio.sleep(0.005 * attempt)
+                continue
+            if outcome.events and self.on_committed is not None:
+                self.on_committed()
+            return outcome
 
     async def _execute_once(
         self,

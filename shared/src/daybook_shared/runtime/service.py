@@ -18,6 +18,8 @@ from typing import Annotated, Any
 
 import asyncpg
 import nats
+import nats.errors
+import nats.js.errors
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream.nats import NatsBroker
@@ -47,7 +49,7 @@ from daybook_shared.kit.eventstore import (
     fingerprint,
 )
 from daybook_shared.kit.migrator import migrate
-from daybook_shared.kit.relay import OutboxRelay
+from daybook_shared.kit.relay import CommitNotifier, OutboxRelay
 from daybook_shared.runtime.auth import JwtAuthenticator, Principal
 from daybook_shared.runtime.clock import Clock, SystemClock
 from daybook_shared.runtime.errors import install_error_handlers
@@ -323,10 +325,14 @@ async def _start(kit: ServiceKit, tasks: list[asyncio.Task[None]]) -> None:
         connect_timeout=5,
     )
     kit.js = kit.nc.jetstream()
-    await _ensure_stream(kit.js, kit.namespace, kit.spec.context, own=True)
+    await _ensure_stream(
+        kit.js, kit.namespace, kit.spec.context, own=True, replicas=settings.stream_replicas
+    )
     consumed = {c for p in kit.spec.projections for c in p.contexts} | set(kit.spec.consumes)
     for context in sorted(consumed - {kit.spec.context}):
-        await _ensure_stream(kit.js, kit.namespace, context, own=False)
+        await _ensure_stream(
+            kit.js, kit.namespace, context, own=False, replicas=settings.stream_replicas
+        )
 
     kit.relay = OutboxRelay(
         kit.store,
@@ -338,6 +344,9 @@ async def _start(kit: ServiceKit, tasks: list[asyncio.Task[None]]) -> None:
         on_published=lambda done, _: kit.metrics.events_published.inc(done),
     )
     tasks.append(asyncio.create_task(kit.relay.run(), name=f"{kit.spec.name}-relay"))
+    notifier = CommitNotifier(kit.pool, schema, kit.relay)
+    kit.store.on_committed = notifier.poke
+    tasks.append(asyncio.create_task(notifier.run(), name=f"{kit.spec.name}-notifier"))
 
     for runner in kit.runners.values():
         runner.pool = kit.pool
@@ -352,31 +361,55 @@ async def _start(kit: ServiceKit, tasks: list[asyncio.Task[None]]) -> None:
 async def _stop(kit: ServiceKit, tasks: list[asyncio.Task[None]]) -> None:
     for task in tasks:
         task.cancel()
-    for task in tasks:
-        with contextlib.suppress(BaseException):
-            await task
+    if tasks:
+        _, stuck = await asyncio.wait(tasks, timeout=5.0)
+        if stuck:
+            log.warning("service.tasks_slow_to_stop", tasks=[t.get_name() for t in stuck])
     if kit.nc is not None:
         with contextlib.suppress(Exception):
             await kit.nc.close()
     if kit.pool is not None:
-        await kit.pool.close()
+        try:
+            # A query cancelled with its task can keep a connection busy while the server
+            # processes the cancel; do not let that hold the shutdown for long.
+            await asyncio.wait_for(kit.pool.close(), 5.0)
+        except TimeoutError:
+            log.warning("service.pool_close_timeout", service=kit.spec.name)
+            kit.pool.terminate()
     log.info("service.stopped", service=kit.spec.name)
 
 
 async def _ensure_stream(
-    js: JetStreamContext, namespace: Namespace, context: str, *, own: bool
+    js: JetStreamContext, namespace: Namespace, context: str, *, own: bool, replicas: int = 1
 ) -> None:
-    """The producer declares its stream; a consumer creates a missing one with the same config.
+    """The producer declares its stream; a reader creates a missing one only where it may.
 
     Both use `Namespace.stream_config`, so whoever starts first declares the identical stream.
+    Where NATS permissions let only the owner manage its stream (deploy/nats), the reader's
+    request is refused and it waits for the owner instead.
     """
-    config = namespace.stream_config(context)
+    config = namespace.stream_config(context, replicas=replicas)
     try:
         await js.stream_info(config.name)
         if own:
             await js.update_stream(config)
+        return
     except NotFoundError:
+        pass
+    try:
         await js.add_stream(config)
+        return
+    except (nats.errors.TimeoutError, nats.js.errors.APIError) as exc:
+        if own:
+            raise
+        log.warning("stream.waiting_for_owner", stream=config.name, error=repr(exc))
+    while True:
+        await asyncio.sleep(1.0)
+        try:
+            await js.stream_info(config.name)
+            return
+        except (NotFoundError, nats.errors.TimeoutError):
+            continue
 
 
 async def _metrics_loop(kit: ServiceKit, interval: float = 5.0) -> None:
@@ -398,15 +431,17 @@ async def _metrics_loop(kit: ServiceKit, interval: float = 5.0) -> None:
                 for name, runner in kit.runners.items():
                     pending = 0
                     for context in runner.projection.contexts:
-                        with contextlib.suppress(Exception):
-                            info = await kit.js.consumer_info(
-                                kit.namespace.stream_name(context), f"{name}_{context}"
-                            )
-                            pending += info.num_pending or 0
+                        info = await kit.js.consumer_info(
+                            kit.namespace.stream_name(context), f"{name}_{context}"
+                        )
+                        pending += info.num_pending or 0
                     kit.metrics.consumer_lag.labels(consumer=name).set(pending)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # a client library swallowed the cancel
+                raise asyncio.CancelledError from exc
             log.warning("metrics.refresh_failed", error=repr(exc))
         await asyncio.sleep(interval)
 

@@ -88,6 +88,7 @@ class ServiceSettings(BaseSettings):
     consumer_max_deliver: int = Field(default=5, ge=1)
     consumer_ack_wait_s: float = Field(default=30.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
+    stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream stream replicas")
     relay_sweep_interval_s: float = Field(default=1.0, gt=0)
 
     @field_validator("database_schema", mode="after")

@@ -64,11 +64,3 @@ CREATE TABLE dead_letters (
 );
 CREATE INDEX dead_letters_open ON dead_letters (consumer) WHERE replayed_at IS NULL;
 
--- Wake the outbox relay when events commit (NOTIFY is delivered at commit, once per transaction).
-CREATE FUNCTION notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('daybook_events_' || TG_TABLE_SCHEMA, '');
-    RETURN NULL;
-END $$;
-CREATE TRIGGER events_notify AFTER INSERT ON events
-    FOR EACH STATEMENT EXECUTE FUNCTION notify_events();
