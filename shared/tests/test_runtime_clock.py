@@ -64,3 +64,24 @@ def test_manual_clock_refuses_naive_times() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         clock.set(datetime(2026, 3, 2, 9, 0))
     assert clock.now() == START
+
+
+def test_file_clock_shares_a_simulated_time_and_falls_back_to_the_wall_clock(tmp_path):
+    from daybook_shared.runtime.clock import FileClock
+
+    path = tmp_path / "clock"
+    reader, writer = FileClock(str(path)), FileClock(str(path))
+    before = datetime.now(UTC)
+    assert reader.now() >= before  # no file yet: the wall clock
+    writer.set(datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=8))))
+    assert reader.now() == datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+    writer.set(datetime(2026, 3, 3, 1, 30, tzinfo=UTC))
+    assert reader.now() == datetime(2026, 3, 3, 1, 30, tzinfo=UTC)
+
+
+def test_a_simulated_clock_is_refused_in_production():
+    from daybook_shared.runtime.settings import ServiceSettings
+
+    with pytest.raises(ValueError, match="clock_file"):
+        ServiceSettings(service_name="x", environment="production", clock_file="/tmp/c",
+                        jwt_secret="x" * 40)

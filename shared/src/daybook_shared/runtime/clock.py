@@ -43,3 +43,40 @@ class ManualClock:
         """Move the clock by `delta` and return the new time."""
         self._now = self._now + delta
         return self._now
+
+
+class FileClock:
+    """A simulated clock that several processes share: the time written in a file.
+
+    Development only (`DAYBOOK_CLOCK_FILE`): the demo moves every service through a past month by
+    writing one ISO timestamp to one file; a restarted service reads the same time. Without the
+    file, it is the wall clock. The file is re-read only when it changes.
+    """
+
+    def __init__(self, path: str) -> None:
+        from pathlib import Path
+
+        self.path = Path(path)
+        self._stamp: tuple[int, int] | None = None
+        self._now: datetime | None = None
+
+    def now(self) -> datetime:
+        try:
+            status = self.path.stat()
+            stamp = (status.st_ino, status.st_mtime_ns)  # each write replaces the file
+        except FileNotFoundError:
+            return datetime.now(UTC)
+        if stamp != self._stamp or self._now is None:
+            text = self.path.read_text("utf-8").strip()
+            self._now = _as_utc(datetime.fromisoformat(text), str(self.path))
+            self._stamp = stamp
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        """Write the shared time (atomically, so a reader never sees half a timestamp)."""
+        import os
+
+        moment = _as_utc(moment, "moment")
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(moment.isoformat(), "utf-8")
+        os.replace(temporary, self.path)

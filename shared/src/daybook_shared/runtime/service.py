@@ -51,7 +51,7 @@ from daybook_shared.kit.eventstore import (
 from daybook_shared.kit.migrator import migrate
 from daybook_shared.kit.relay import CommitNotifier, OutboxRelay
 from daybook_shared.runtime.auth import JwtAuthenticator, Principal
-from daybook_shared.runtime.clock import Clock, SystemClock
+from daybook_shared.runtime.clock import Clock, FileClock, SystemClock
 from daybook_shared.runtime.errors import install_error_handlers
 from daybook_shared.runtime.health import health_router, nats_check, postgres_check
 from daybook_shared.runtime.logging import CorrelationIdMiddleware, current_correlation_id
@@ -234,7 +234,7 @@ def build_service(
     kit = ServiceKit(
         spec=spec,
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock or (FileClock(settings.clock_file) if settings.clock_file else SystemClock()),
         namespace=namespace,
         metrics=metrics,
         broker=broker,

@@ -88,6 +88,9 @@ class ServiceSettings(BaseSettings):
     consumer_max_deliver: int = Field(default=5, ge=1)
     consumer_ack_wait_s: float = Field(default=30.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
+    clock_file: str | None = Field(
+        default=None, description="development only: read the time from this file (simulations)"
+    )
     stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream stream replicas")
     relay_sweep_interval_s: float = Field(default=1.0, gt=0)
 
@@ -125,6 +128,8 @@ class ServiceSettings(BaseSettings):
         """Production refuses to start without its own token key; development gets a known one."""
         if self.jwt_secret is not None and self.jwt_public_key is not None:
             raise ValueError("set either jwt_secret (HS256) or jwt_public_key (RS256), not both")
+        if self.clock_file is not None and self.environment != "development":
+            raise ValueError("clock_file simulates time and is refused outside development")
         if self.environment == "development":
             if self.jwt_secret is None and self.jwt_public_key is None:
                 self.jwt_secret = SecretStr(DEVELOPMENT_JWT_SECRET)
