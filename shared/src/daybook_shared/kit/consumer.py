@@ -27,6 +27,7 @@ import asyncpg
 import nats.errors
 import nats.js.errors
 import structlog
+import structlog.contextvars
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from nats.aio.msg import Msg
@@ -181,7 +182,11 @@ class ProjectionRunner:
             await apply_batch(conn, fresh)
         else:
             for event in fresh:
-                await self.projection.apply(conn, event)
+                # The producer's correlation id follows the event into this consumer's logs.
+                with structlog.contextvars.bound_contextvars(
+                    correlation_id=event.envelope.correlation_id, event_id=str(event.event_id)
+                ):
+                    await self.projection.apply(conn, event)
         return len(fresh)
 
     async def _one_by_one(

@@ -50,7 +50,8 @@ from daybook_shared.kit.eventstore import (
 )
 from daybook_shared.kit.migrator import migrate
 from daybook_shared.kit.relay import CommitNotifier, OutboxRelay
-from daybook_shared.runtime.auth import JwtAuthenticator, Principal
+from daybook_shared.errors import Conflict, NotFound
+from daybook_shared.runtime.auth import JwtAuthenticator, Principal, Role, require_roles
 from daybook_shared.runtime.clock import Clock, FileClock, SystemClock
 from daybook_shared.runtime.errors import install_error_handlers
 from daybook_shared.runtime.health import health_router, nats_check, postgres_check
@@ -286,6 +287,8 @@ def build_service(
         )
     )
 
+    app.include_router(_admin_router())
+
     @app.get("/asyncapi.json", include_in_schema=False)
     async def asyncapi() -> dict[str, Any]:
         return asyncapi_document(app)
@@ -293,6 +296,48 @@ def build_service(
     for router in spec.routers:
         app.include_router(router)
     return app
+
+
+def _admin_router() -> APIRouter:
+    """Operations every service offers to hr: the dead letters of its consumers."""
+    router = APIRouter(prefix="/admin", tags=["admin"])
+    hr_only = Depends(require_roles(Role.HR))
+
+    @router.get("/dead-letters", dependencies=[hr_only])
+    async def list_dead_letters(
+        kit: Kit, consumer: str | None = None, include_replayed: bool = False
+    ) -> list[dict[str, Any]]:
+        letters = await _require(kit.dead_letters).list(
+            consumer=consumer, include_replayed=include_replayed
+        )
+        return [
+            {k: v for k, v in vars(letter).items() if k != "data"}
+            | {"data": letter.data.decode("utf-8", "replace")}
+            for letter in letters
+        ]
+
+    @router.post("/dead-letters/{dead_letter_id}/replay", dependencies=[hr_only])
+    async def replay_dead_letter(dead_letter_id: int, kit: Kit) -> dict[str, Any]:
+        letters = {d.id: d for d in await _require(kit.dead_letters).list(include_replayed=True)}
+        letter = letters.get(dead_letter_id)
+        if letter is None:
+            raise NotFound(f"no dead letter {dead_letter_id}")
+        projection = kit.projections.get(letter.consumer)
+        if projection is None:
+            raise NotFound(
+                f"dead letter {dead_letter_id} belongs to unknown consumer {letter.consumer!r}"
+            )
+        applied = await _require(kit.dead_letters).replay(dead_letter_id, projection)
+        if not applied:
+            after = next(
+                d
+                for d in await _require(kit.dead_letters).list(include_replayed=True)
+                if d.id == dead_letter_id
+            )
+            raise Conflict(f"dead letter {dead_letter_id} still fails: {after.error}")
+        return {"id": dead_letter_id, "replayed": True}
+
+    return router
 
 
 def _require(value: Any) -> Any:
