@@ -42,3 +42,11 @@ help:  ## list the targets
 .PHONY: bench-appraisal
 bench-appraisal: sync  ## appraisal projection vs raw fetch+ack, and a rebuild from 1M events
 	$(BIN)/python services/appraisal/bench/bench_appraisal.py
+
+.PHONY: asyncapi
+asyncapi: sync  ## write each service's AsyncAPI document to docs/asyncapi/<service>.json
+	$(BIN)/python -m daybook_shared.runtime.asyncapi
+
+.PHONY: schemas
+schemas: sync  ## record new event versions in the contract snapshot (refuses breaking changes)
+	$(BIN)/python -m daybook_shared.contracts.snapshot --write
