@@ -34,6 +34,10 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import nats
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
 from daybook_appraisal.projections import CONSUMED_CONTEXTS, FactsProjection
 from daybook_appraisal.rebuild import rebuild
 from daybook_shared.contracts import Envelope, Money, Namespace, Payload, attendance, crm, reporting
@@ -42,9 +46,6 @@ from daybook_shared.infra import create_database, drop_database, find_or_start
 from daybook_shared.kit.consumer import ConsumerSettings, attach_projection
 from daybook_shared.kit.db import create_pool
 from daybook_shared.kit.migrator import migrate
-from nats.aio.client import Client as NatsClient
-from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 ROOT = Path(__file__).resolve().parents[3]
 OUTPUT = ROOT / "build" / "bench" / "appraisal.json"

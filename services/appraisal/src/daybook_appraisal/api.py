@@ -14,13 +14,6 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import structlog
-from daybook_shared.contracts.appraisal import PeriodId
-from daybook_shared.contracts.base import EmployeeId, LongText, TeamId
-from daybook_shared.contracts.hr import TimeZoneName
-from daybook_shared.errors import InvalidCommand, NotFound
-from daybook_shared.runtime.auth import Principal, Role, require_roles
-from daybook_shared.runtime.errors import error_body
-from daybook_shared.runtime.service import Kit, ServiceKit
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +29,13 @@ from daybook_appraisal.rebuild import (
     switch_to,
 )
 from daybook_appraisal.settings import AppraisalConfig
+from daybook_shared.contracts.appraisal import PeriodId
+from daybook_shared.contracts.base import EmployeeId, LongText, TeamId
+from daybook_shared.contracts.hr import TimeZoneName
+from daybook_shared.errors import InvalidCommand, NotFound
+from daybook_shared.runtime.auth import Principal, Role, require_roles
+from daybook_shared.runtime.errors import error_body
+from daybook_shared.runtime.service import Kit, ServiceKit
 
 Anyone = Annotated[
     Principal, Depends(require_roles(Role.EMPLOYEE, Role.SUPERVISOR, Role.HR, Role.INTEGRATION))

@@ -18,17 +18,6 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import structlog
-from daybook_shared.contracts import Event
-from daybook_shared.contracts.appraisal import (
-    AppealDecision,
-    AppraisalFinalized,
-    DisciplinaryActionIssued,
-    RewardGranted,
-)
-from daybook_shared.errors import Conflict, Forbidden, InvalidCommand, NotFound
-from daybook_shared.kit.eventstore import EventStore, UnitOfWork
-from daybook_shared.runtime.auth import Principal
-from daybook_shared.runtime.service import ServiceKit
 
 from daybook_appraisal import views
 from daybook_appraisal.domain import model
@@ -49,6 +38,17 @@ from daybook_appraisal.domain.roster import RosterEntry
 from daybook_appraisal.domain.whatif import Comparison, OutcomeSummary, what_if
 from daybook_appraisal.projections import apply_own, live_generation
 from daybook_appraisal.settings import AppraisalConfig
+from daybook_shared.contracts import Event
+from daybook_shared.contracts.appraisal import (
+    AppealDecision,
+    AppraisalFinalized,
+    DisciplinaryActionIssued,
+    RewardGranted,
+)
+from daybook_shared.errors import Conflict, Forbidden, InvalidCommand, NotFound
+from daybook_shared.kit.eventstore import EventStore, UnitOfWork
+from daybook_shared.runtime.auth import Principal
+from daybook_shared.runtime.service import ServiceKit
 
 log = structlog.get_logger("daybook.appraisal")
 

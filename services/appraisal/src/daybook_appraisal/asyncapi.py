@@ -9,10 +9,9 @@ import json
 import sys
 from pathlib import Path
 
-from daybook_shared.runtime.service import asyncapi_document
-
 from daybook_appraisal.bootstrap import build_app
 from daybook_appraisal.settings import AppraisalSettings
+from daybook_shared.runtime.service import asyncapi_document
 
 
 def document() -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from daybook_shared.runtime.clock import Clock
-from daybook_shared.runtime.service import ServiceKit, ServiceSpec, build_service, every
 from fastapi import FastAPI
 
 from daybook_appraisal import application
 from daybook_appraisal.api import build_router
 from daybook_appraisal.projections import CONSUMED_CONTEXTS, FactsProjection
 from daybook_appraisal.settings import AppraisalConfig, AppraisalSettings
+from daybook_shared.runtime.clock import Clock
+from daybook_shared.runtime.service import ServiceKit, ServiceSpec, build_service, every
 
 DESCRIPTION = (
     "Live performance scores per employee and period from every context's events, under a "

@@ -22,6 +22,10 @@ from datetime import date
 from typing import Any
 
 import asyncpg
+
+from daybook_appraisal.domain.facts import Fact
+from daybook_appraisal.domain.roster import HrFact, fold_roster
+from daybook_appraisal.domain.translation import facts_from
 from daybook_shared.contracts import REGISTRY, Envelope, Event, Payload
 from daybook_shared.contracts.appraisal import (
     AppealDecided,
@@ -34,10 +38,6 @@ from daybook_shared.contracts.appraisal import (
 )
 from daybook_shared.contracts.hr import HrEvent
 from daybook_shared.kit.eventstore import EventStore, Position
-
-from daybook_appraisal.domain.facts import Fact
-from daybook_appraisal.domain.roster import HrFact, fold_roster
-from daybook_appraisal.domain.translation import facts_from
 
 CONSUMED_CONTEXTS = ("hr", "attendance", "reporting", "crm")
 
@@ -102,38 +102,80 @@ async def write_events(
         return
     facts = [fact for event in events for fact in facts_from(event)]
     if facts:
-        await conn.execute(
-            _INSERT_FACTS,
-            list(generations),
-            [f.employee_id for f in facts],
-            [f.event_id for f in facts],
-            [f.kind.value for f in facts],
-            [f.event_type for f in facts],
-            [f.occurred_at for f in facts],
-            [f.on_date for f in facts],
-            [f.attributed_at for f in facts],
-            [f.until for f in facts],
-            [f.value for f in facts],
-            [f.unit for f in facts],
-            [f.key for f in facts],
-            [f.revision for f in facts],
-            [f.grade for f in facts],
-            [_day(f) for f in facts],
+        columns = list(zip(*(_fact_row(fact) for fact in facts), strict=True))
+        await conn.execute(_INSERT_FACTS, list(generations), *(list(c) for c in columns))
+    await write_hr_events(conn, generations, events)
+
+
+async def copy_events(conn: asyncpg.Connection, generation: int, events: Sequence[Event]) -> None:
+    """`write_events` for one generation by COPY: faster, but it fails on a fact already there
+    (`asyncpg.UniqueViolationError`), when `write_events` is the way."""
+    facts = [fact for event in events for fact in facts_from(event)]
+    if facts:
+        await conn.copy_records_to_table(
+            f"facts_g{generation}",
+            records=[(generation, *_fact_row(fact)) for fact in facts],
+            columns=FACT_COLUMNS,
         )
+    await write_hr_events(conn, [generation], events)
+
+
+FACT_COLUMNS = [
+    "generation",
+    "employee_id",
+    "event_id",
+    "kind",
+    "event_type",
+    "occurred_at",
+    "on_date",
+    "attributed_at",
+    "until",
+    "value",
+    "unit",
+    "key",
+    "revision",
+    "grade",
+    "day",
+]
+
+
+def _fact_row(f: Fact) -> tuple[Any, ...]:
+    return (
+        f.employee_id,
+        f.event_id,
+        f.kind.value,
+        f.event_type,
+        f.occurred_at,
+        f.on_date,
+        f.attributed_at,
+        f.until,
+        f.value,
+        f.unit,
+        f.key,
+        f.revision,
+        f.grade,
+        _day(f),
+    )
+
+
+async def write_hr_events(
+    conn: asyncpg.Connection, generations: Sequence[int], events: Sequence[Event]
+) -> None:
     hr = [event for event in events if isinstance(event.payload, HrEvent)]
-    if hr:
-        await conn.execute(
-            _INSERT_HR,
-            list(generations),
-            [event.payload.partition_key() for event in hr],
-            [event.event_id for event in hr],
-            [event.event_type for event in hr],
-            [event.occurred_at for event in hr],
-            [event.envelope.payload for event in hr],
-        )
-        employees = sorted({event.payload.partition_key() for event in hr})
-        for generation in generations:
-            await refold_roster(conn, generation, employees)
+    if not hr:
+        return
+    await conn.execute(
+        _INSERT_HR,
+        list(generations),
+        [event.payload.partition_key() for event in hr],
+        [event.event_id for event in hr],
+        [event.event_type for event in hr],
+        [event.occurred_at for event in hr],
+        [event.payload.model_dump(mode="json") for event in hr],
+    )
+    employees = sorted({event.payload.partition_key() for event in hr})
+    for generation in generations:
+        await refold_roster(conn, generation, employees)
 
 
 async def refold_roster(

@@ -4,8 +4,8 @@
    `roster`), marked `building`, and only then notes each stream's last sequence. From that
    moment the live consumer writes every batch into the new generation too (it writes into every
    generation not retired), so whatever is published after the noted sequences reaches it.
-2. `catch_up` reads each stream from sequence 1 up to the noted sequence with an ordered push
-   consumer (flow controlled, nothing acknowledged), skips by subject the events that give no
+2. `catch_up` reads each stream from sequence 1 up to the noted sequence by explicit pull
+   requests (`StreamReader`, nothing acknowledged), skips by subject the events that give no
    facts, and writes the rest into the new generation only, in large batches. Writes are
    idempotent sets, so an event the live consumer also wrote there changes nothing.
 3. The generation is then `ready`; `switch_to` makes it `live` and retires the old one in one
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,25 +28,26 @@ from typing import Any
 
 import asyncpg
 import structlog
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import DEFAULT_PREFIX, AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from pydantic import ValidationError, create_model
+
+from daybook_appraisal.domain.translation import COUNTED_EVENT_TYPES
+from daybook_appraisal.projections import CONSUMED_CONTEXTS, copy_events, write_events
 from daybook_shared.contracts import REGISTRY, Envelope, Event, EventRegistry, Namespace, Payload
 from daybook_shared.contracts.base import snake
 from daybook_shared.contracts.registry import UnknownEventError
 from daybook_shared.errors import Conflict
 from daybook_shared.kit.consumer import Unreadable
-from nats.aio.client import Client as NatsClient
-from nats.aio.msg import Msg
-from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
-from pydantic import ValidationError
-
-from daybook_appraisal.domain.translation import COUNTED_EVENT_TYPES
-from daybook_appraisal.projections import CONSUMED_CONTEXTS, write_events
 
 log = structlog.get_logger("daybook.appraisal.rebuild")
 
 STALE_AFTER = timedelta(minutes=5)
-IDLE_CHECK_S = 2.0
+PULL_TIMEOUT_S = 10.0
+PULL_ATTEMPTS = 3
 PARTITIONED = ("facts", "hr_events", "roster")
 
 
@@ -133,10 +135,9 @@ async def catch_up(
 ) -> RebuildReport:
     """Read every stream from sequence 1 to its noted end into the new generation."""
     started = time.perf_counter()
-    js = nc.jetstream()
     counts = await asyncio.gather(
         *(
-            _catch_up_stream(pool, js, namespace, report, context, target, batch_size)
+            _catch_up_stream(pool, nc, namespace, report, context, target, batch_size)
             for context, target in report.catch_up_to.items()
         )
     )
@@ -171,80 +172,143 @@ def stream_sequence(message: Msg) -> int:
     return int(message.metadata.sequence.stream)
 
 
+class StreamReader:
+    """A stream's messages in order by explicit pull requests to an ephemeral consumer that
+    acknowledges nothing, delivered to a plain subscription's callback.
+
+    Pull keeps the pace in the reader's hands (nothing arrives that was not asked for), and the
+    callback avoids the per-message wait of nats-py's `fetch`. A request that goes unanswered
+    (a dropped connection) is retried on a fresh consumer from the message after the last one
+    read, so nothing is skipped and nothing is read twice.
+    """
+
+    def __init__(self, nc: NatsClient, stream: str, subject_filter: str, batch_size: int) -> None:
+        self.nc = nc
+        self.js = nc.jetstream()
+        self.stream = stream
+        self.subject_filter = subject_filter
+        self.batch_size = batch_size
+        self.last = 0
+        self._consumer = ""
+        self._batch: list[Msg] = []
+        self._ended = asyncio.Event()
+        self._inbox = nc.new_inbox()
+        self._subscription: Any = None
+
+    async def __aenter__(self) -> StreamReader:
+        self._subscription = await self.nc.subscribe(
+            self._inbox,
+            cb=self._arrived,
+            pending_msgs_limit=4 * self.batch_size + 16,
+            pending_bytes_limit=256 * 1024 * 1024,
+        )
+        await self._new_consumer()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        with contextlib.suppress(Exception):
+            await self._subscription.unsubscribe()
+        with contextlib.suppress(Exception):
+            await self.js.delete_consumer(self.stream, self._consumer)
+
+    async def _new_consumer(self) -> None:
+        if self._consumer:
+            with contextlib.suppress(Exception):
+                await self.js.delete_consumer(self.stream, self._consumer)
+        info = await self.js.add_consumer(
+            self.stream,
+            config=ConsumerConfig(
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                opt_start_seq=self.last + 1,
+                ack_policy=AckPolicy.NONE,
+                filter_subject=self.subject_filter,
+                inactive_threshold=60.0,
+            ),
+        )
+        self._consumer = str(info.name)
+
+    async def _arrived(self, message: Msg) -> None:
+        if message.headers and message.headers.get("Status"):
+            self._ended.set()  # 404 no messages, 408, 409: this request is over
+            return
+        self._batch.append(message)
+        if len(self._batch) >= self.batch_size:
+            self._ended.set()
+
+    async def read(self) -> list[Msg]:
+        """The next messages available now, in order; empty when there are none."""
+        for _ in range(PULL_ATTEMPTS):
+            self._batch = []
+            self._ended.clear()
+            request = json.dumps({"batch": self.batch_size, "no_wait": True}).encode()
+            await self.nc.publish(
+                f"{DEFAULT_PREFIX}.CONSUMER.MSG.NEXT.{self.stream}.{self._consumer}",
+                request,
+                reply=self._inbox,
+            )
+            try:
+                await asyncio.wait_for(self._ended.wait(), timeout=PULL_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("rebuild.pull_unanswered", stream=self.stream, after=self.last)
+                await self._new_consumer()
+                continue
+            if self._batch:
+                self.last = stream_sequence(self._batch[-1])
+            return self._batch
+        raise TimeoutError(f"{self.stream}: {PULL_ATTEMPTS} pull requests went unanswered")
+
+
 async def _catch_up_stream(
     pool: asyncpg.Pool,
-    js: JetStreamContext,
+    nc: NatsClient,
     namespace: Namespace,
     report: RebuildReport,
     context: str,
     target: int,
     batch_size: int,
 ) -> int:
-    """Read one stream from its first message to `target` with an ordered push consumer (flow
-    controlled by the server; no acknowledgements), keep the relevant messages, and write them
-    in batches while more arrive."""
+    """Read one stream from its first message to `target`, keep the relevant messages, and
+    write them in batches while the next ones are read."""
     if target == 0:
         return 0
-    arrived: list[Msg] = []
-    reached = asyncio.Event()
-    more = asyncio.Event()
-
-    async def deliver(message: Msg) -> None:
-        if reached.is_set():
-            return
-        sequence = stream_sequence(message)
-        if sequence <= target and relevant(message.subject):
-            arrived.append(message)
-            if len(arrived) >= batch_size:
-                more.set()
-        if sequence >= target:
-            reached.set()
-            more.set()
-
-    subscription = await js.subscribe(
-        namespace.filter(context),
-        stream=namespace.stream_name(context),
-        ordered_consumer=True,
-        cb=deliver,
-        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
-        pending_msgs_limit=max(100_000, 20 * batch_size),
-        pending_bytes_limit=512 * 1024 * 1024,
-    )
     reader = FastReader()
     read = 0
+    pending: list[Event] = []
     writing: asyncio.Task[None] | None = None
+    stream = StreamReader(nc, namespace.stream_name(context), namespace.filter(context), batch_size)
     try:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(more.wait(), timeout=IDLE_CHECK_S)
-            more.clear()
-            if not arrived and not reached.is_set():
-                # Quiet: a stream whose noted last message was deleted ends with nothing pending.
-                if (await subscription.consumer_info()).num_pending == 0:
-                    break
-                continue
-            taken, arrived[:] = arrived[:], []
-            events = []
-            for message in taken:
-                try:
-                    events.append(reader.read(message.data))
-                except Unreadable:
-                    # The live consumer parks it in dead_letters; a rebuild does not repeat it.
-                    report.unreadable += 1
-            if writing is not None:
-                await writing
-            # The write overlaps the next messages' delivery and reading.
-            writing = asyncio.create_task(_write(pool, report.generation, events))
-            read += len(events)
-            if reached.is_set() and not arrived:
-                break
+        async with stream:
+            done = False
+            while not done:
+                messages = await stream.read()
+                if not messages:
+                    break  # nothing more in the stream: the noted last message was deleted
+                for message in messages:
+                    sequence = stream_sequence(message)
+                    if sequence > target:
+                        done = True
+                        break
+                    if relevant(message.subject):
+                        try:
+                            pending.append(reader.read(message.data, message.subject))
+                        except Unreadable:
+                            # The live consumer parks it in dead_letters; a rebuild does not.
+                            report.unreadable += 1
+                    done = sequence >= target
+                if len(pending) >= batch_size or (done and pending):
+                    if writing is not None:
+                        await writing
+                    writing = asyncio.create_task(_write(pool, report.generation, pending))
+                    read += len(pending)
+                    pending = []
         if writing is not None:
             await writing
     finally:
         if writing is not None and not writing.done():
             writing.cancel()
-        with contextlib.suppress(Exception):
-            await subscription.unsubscribe()
+    if pending:
+        await _write(pool, report.generation, pending)
+        read += len(pending)
     return read
 
 
@@ -259,41 +323,86 @@ def relevant(subject: str) -> bool:
 
 
 class FastReader:
-    """`read_message` for a rebuild's volume: the same validation of envelope and payload, with
-    the registry's lookups done once per event type rather than once per message."""
+    """`read_message` for a rebuild's volume, validating envelope and payload alike.
+
+    With the message's subject, the event type is known before parsing, so the envelope and its
+    payload are validated from the JSON in one pass (an envelope model typed for that event);
+    an older schema version, or anything unexpected, takes the general way: envelope, upcast,
+    payload, with the registry's lookups done once per event type.
+    """
 
     def __init__(self, registry: EventRegistry = REGISTRY) -> None:
         self.registry = registry
         self._latest: dict[str, tuple[int, type[Payload]]] = {}
+        self._typed: dict[str, tuple[str, int, type[Envelope]] | None] = {}
 
-    def read(self, data: bytes) -> Event:
+    def read(self, data: bytes, subject: str | None = None) -> Event:
+        typed = self._typed_for(subject) if subject else None
+        if typed is not None:
+            event_type, version, model = typed
+            with contextlib.suppress(ValidationError):
+                envelope = model.model_validate_json(data)
+                if envelope.event_type == event_type and envelope.schema_version == version:
+                    return Event.model_construct(envelope=envelope, payload=envelope.payload)
+        return self._read(data)
+
+    def _typed_for(self, subject: str) -> tuple[str, int, type[Envelope]] | None:
+        token = subject.rsplit(".", 2)[-2]
+        if token not in self._typed:
+            found = next((m for m in self.registry if snake(m.event_type) == token), None)
+            if found is None:
+                self._typed[token] = None
+            else:
+                version, payload_model = self._latest_of(found.event_type)
+                model = create_model(
+                    f"{found.event_type}Envelope", __base__=Envelope, payload=(payload_model, ...)
+                )
+                self._typed[token] = (found.event_type, version, model)
+        return self._typed[token]
+
+    def _latest_of(self, event_type: str) -> tuple[int, type[Payload]]:
+        latest = self._latest.get(event_type)
+        if latest is None:
+            version = self.registry.latest_version(event_type)
+            latest = (version, self.registry.model(event_type, version))
+            self._latest[event_type] = latest
+        return latest
+
+    def _read(self, data: bytes) -> Event:
         try:
             envelope = Envelope.model_validate_json(data)
-            latest = self._latest.get(envelope.event_type)
-            if latest is None:
-                version = self.registry.latest_version(envelope.event_type)
-                latest = (version, self.registry.model(envelope.event_type, version))
-                self._latest[envelope.event_type] = latest
+            version, model = self._latest_of(envelope.event_type)
             payload_data = envelope.payload
-            if envelope.schema_version != latest[0]:
+            if envelope.schema_version != version:
                 _, payload_data = self.registry.upcast(
                     envelope.event_type, envelope.schema_version, payload_data
                 )
-            payload = latest[1].model_validate(payload_data)
+            payload = model.model_validate(payload_data)
         except (ValidationError, UnknownEventError, ValueError) as error:
             raise Unreadable(str(error)) from error
-        return Event(envelope=envelope, payload=payload)
+        return Event.model_construct(envelope=envelope, payload=payload)
 
 
 async def _write(pool: asyncpg.Pool, generation: int, events: list[Event]) -> None:
-    async with pool.acquire() as conn, conn.transaction():
-        await write_events(conn, [generation], events)
-        await conn.execute(
-            "UPDATE projection_generations SET progressed_at = now(), "
-            "events_read = events_read + $2 WHERE generation = $1",
-            generation,
-            len(events),
-        )
+    async with pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                await copy_events(conn, generation, events)
+                await _progress(conn, generation, len(events))
+        except asyncpg.UniqueViolationError:
+            # The live consumer, behind, wrote some of these already: the idempotent way.
+            async with conn.transaction():
+                await write_events(conn, [generation], events)
+                await _progress(conn, generation, len(events))
+
+
+async def _progress(conn: asyncpg.Connection, generation: int, events: int) -> None:
+    await conn.execute(
+        "UPDATE projection_generations SET progressed_at = now(), "
+        "events_read = events_read + $2 WHERE generation = $1",
+        generation,
+        events,
+    )
 
 
 async def switch_to(pool: asyncpg.Pool, generation: int) -> None:

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from daybook_shared.contracts.hr import TimeZoneName
-from daybook_shared.runtime.settings import ServiceSettings
 from pydantic import Field
 
 from daybook_appraisal.domain.policy import LoadedPolicy, PolicyError, PolicyProblem
 from daybook_appraisal.policy_files import SHIPPED_POLICY_DIR, read_policies
+from daybook_shared.contracts.hr import TimeZoneName
+from daybook_shared.runtime.settings import ServiceSettings
 
 
 class AppraisalSettings(ServiceSettings):

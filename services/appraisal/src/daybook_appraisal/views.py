@@ -8,10 +8,10 @@ from typing import Any, TypeAlias
 from uuid import UUID
 
 import asyncpg
-from daybook_shared.errors import NotFound
 
 from daybook_appraisal.domain.facts import KINDS, Fact, FactKind, Window
 from daybook_appraisal.domain.roster import RosterEntry
+from daybook_shared.errors import NotFound
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
 

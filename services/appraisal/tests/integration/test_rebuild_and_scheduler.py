@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
+
 from daybook_appraisal.bootstrap import build_app
 from daybook_appraisal.settings import AppraisalSettings
 from daybook_shared.contracts.hr import EmployeeLeft, EmployeeTransferred

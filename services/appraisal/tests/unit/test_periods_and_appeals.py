@@ -5,6 +5,7 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from daybook_appraisal.domain.facts import Window
 from daybook_appraisal.domain.model import (
     ClosePeriod,

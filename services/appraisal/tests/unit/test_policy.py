@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+
 from daybook_appraisal.domain.policy import PolicyError, load_policy
 from daybook_appraisal.policy_files import SHIPPED_POLICY_DIR, read_policies
 

@@ -4,10 +4,11 @@ from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
+from nats.aio.msg import Msg
+
 from daybook_appraisal.rebuild import FastReader, relevant, stream_sequence
 from daybook_shared.contracts import Envelope, attendance
 from daybook_shared.kit.consumer import Unreadable, read_message
-from nats.aio.msg import Msg
 
 AT = datetime(2026, 11, 3, 1, tzinfo=UTC)
 
@@ -57,9 +58,19 @@ def test_the_fast_reader_reads_what_the_kit_reads_and_refuses_what_it_refuses():
         ).model_dump(mode="json")
     )
     reader = FastReader()
-    assert reader.read(good) == read_message(good)
+    expected = read_message(good)
+    assert reader.read(good) == expected
+    typed = reader.read(good, "attendance.v1.absence_recorded.E1")
+    assert (typed.event_id, typed.occurred_at, typed.payload) == (
+        expected.event_id,
+        expected.occurred_at,
+        expected.payload,
+    )
+    # A subject that does not match the body takes the general way and still reads right.
+    assert reader.read(good, "attendance.v1.clocked_in.E1").payload == expected.payload
     bad = message({"employee_id": "E1", "work_date": "not a date", "excused": False})
+    for subject in (None, "attendance.v1.absence_recorded.E1"):
+        with pytest.raises(Unreadable):
+            reader.read(bad, subject)
     with pytest.raises(Unreadable):
-        reader.read(bad)
-    with pytest.raises(Unreadable):
-        reader.read(b"{not json")
+        reader.read(b"{not json", "attendance.v1.absence_recorded.E1")

@@ -5,6 +5,7 @@ from itertools import permutations
 from uuid import uuid4
 
 import pytest
+
 from daybook_appraisal.domain.access import Caller, require_own, require_read
 from daybook_appraisal.domain.roster import HrFact, fold_roster
 from daybook_shared.contracts.hr import EmployeeHired, EmployeeLeft, EmployeeTransferred

@@ -16,6 +16,17 @@ from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from daybook_appraisal.domain.facts import Fact, Window
+from daybook_appraisal.domain.outcomes import (
+    Appraisal,
+    History,
+    PastAction,
+    PastAppraisal,
+    Period,
+    appraise,
+)
+from daybook_appraisal.domain.policy import LoadedPolicy, Policy
+from daybook_appraisal.domain.scoring import ComponentScore
 from daybook_shared.contracts import Money, Payload
 from daybook_shared.contracts.appraisal import (
     AppealDecided,
@@ -32,18 +43,6 @@ from daybook_shared.contracts.appraisal import (
 from daybook_shared.errors import Conflict, InvalidCommand, NotFound
 from daybook_shared.kit.eventstore import NewEvent
 from daybook_shared.kit.ids import derived_id
-
-from daybook_appraisal.domain.facts import Fact, Window
-from daybook_appraisal.domain.outcomes import (
-    Appraisal,
-    History,
-    PastAction,
-    PastAppraisal,
-    Period,
-    appraise,
-)
-from daybook_appraisal.domain.policy import LoadedPolicy, Policy
-from daybook_appraisal.domain.scoring import ComponentScore
 
 FOUR_PLACES = Decimal("0.0001")
 LONGEST_PERIOD_DAYS = 366

@@ -14,11 +14,10 @@ from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from daybook_shared.kit.ids import derived_id
-
 from daybook_appraisal.domain.facts import Fact, FactKind, Window, distinct, facts_in
 from daybook_appraisal.domain.policy import Band, Level, Policy
 from daybook_appraisal.domain.scoring import Scorecard, score
+from daybook_shared.kit.ids import derived_id
 
 SEVERITY_ORDER: tuple[Level, ...] = ("warning", "pay_cut", "dismissal_recommendation")
 

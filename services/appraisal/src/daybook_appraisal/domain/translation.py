@@ -21,9 +21,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from daybook_shared.contracts import Event, Payload, attendance, crm, reporting
-
 from daybook_appraisal.domain.facts import Fact, FactKind
+from daybook_shared.contracts import Event, Payload, attendance, crm, reporting
 
 K = FactKind
 
