@@ -12,12 +12,6 @@ from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from daybook_shared.contracts import Money
-from daybook_shared.contracts.base import EmployeeId, LongText, ShortText, TeamId
-from daybook_shared.contracts.reporting import Cadence, DevelopmentKind, Hours, Metric
-from daybook_shared.errors import Forbidden, InvalidCommand
-from daybook_shared.runtime.auth import Principal, Role, require_roles
-from daybook_shared.runtime.service import Kit
 from fastapi import APIRouter, Depends, Header, Query
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +19,12 @@ from daybook_reporting import application, views
 from daybook_reporting.domain.access import require_read
 from daybook_reporting.roster import roster_entry, visible_entry
 from daybook_reporting.settings import ReportingConfig
+from daybook_shared.contracts import Money
+from daybook_shared.contracts.base import EmployeeId, LongText, ShortText, TeamId
+from daybook_shared.contracts.reporting import Cadence, DevelopmentKind, Hours, Metric
+from daybook_shared.errors import Forbidden, InvalidCommand
+from daybook_shared.runtime.auth import Principal, Role, require_roles
+from daybook_shared.runtime.service import Kit
 
 IdempotencyKey = Annotated[
     str | None,

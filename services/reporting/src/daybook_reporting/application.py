@@ -15,13 +15,6 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from daybook_shared.contracts import Event, Money
-from daybook_shared.contracts.reporting import Cadence, DevelopmentKind
-from daybook_shared.errors import Forbidden
-from daybook_shared.kit.eventstore import NewEvent, UnitOfWork
-from daybook_shared.runtime.auth import Principal
-from daybook_shared.runtime.service import ServiceKit
-
 from daybook_reporting.domain import daily_reports, development, goals, market_research
 from daybook_reporting.domain.access import (
     Caller,
@@ -34,6 +27,12 @@ from daybook_reporting.projections import apply_own
 from daybook_reporting.roster import load_calendar, require_entry, roster_entry
 from daybook_reporting.settings import ReportingConfig
 from daybook_reporting.views import coverage_answer
+from daybook_shared.contracts import Event, Money
+from daybook_shared.contracts.reporting import Cadence, DevelopmentKind
+from daybook_shared.errors import Forbidden
+from daybook_shared.kit.eventstore import NewEvent, UnitOfWork
+from daybook_shared.runtime.auth import Principal
+from daybook_shared.runtime.service import ServiceKit
 
 S = TypeVar("S")
 

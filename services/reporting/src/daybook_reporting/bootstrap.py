@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from daybook_shared.runtime.clock import Clock
-from daybook_shared.runtime.service import ServiceKit, ServiceSpec, build_service, every
 from fastapi import FastAPI
 
 from daybook_reporting import application
 from daybook_reporting.api import build_router
 from daybook_reporting.projections import CalendarProjection, RosterProjection
 from daybook_reporting.settings import ReportingConfig, ReportingSettings
+from daybook_shared.runtime.clock import Clock
+from daybook_shared.runtime.service import ServiceKit, ServiceSpec, build_service, every
 
 DESCRIPTION = (
     "Daily work reports with deadlines and supervisor review (R-A2); company and team targets, "

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import asyncpg
+
 from daybook_shared.contracts import Event, Payload
 from daybook_shared.contracts.attendance import (
     WEEKDAYS,

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import asyncpg
-from daybook_shared.errors import Forbidden, NotFound
 
 from daybook_reporting.domain.access import Caller, Member
 from daybook_reporting.domain.calendar import EmployeeCalendar, WorkSchedule
+from daybook_shared.errors import Forbidden, NotFound
 
 # Deadlines look ahead for the next working day; load holidays and leave that far.
 _LOOKAHEAD = timedelta(days=400)

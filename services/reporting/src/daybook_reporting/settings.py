@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from daybook_shared.contracts.hr import Role
-from daybook_shared.runtime.settings import ServiceSettings
 from pydantic import Field, field_validator
 
 from daybook_reporting.domain.calendar import DeadlinePolicy
+from daybook_shared.contracts.hr import Role
+from daybook_shared.runtime.settings import ServiceSettings
 
 
 class ReportingSettings(ServiceSettings):

@@ -9,12 +9,12 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from daybook_shared.errors import NotFound
-from daybook_shared.kit.eventstore import EventStore
 
 from daybook_reporting.domain import daily_reports, goals
 from daybook_reporting.roster import RosterEntry, load_calendar, team_of
 from daybook_reporting.settings import ReportingConfig
+from daybook_shared.errors import NotFound
+from daybook_shared.kit.eventstore import EventStore
 
 
 def _plain(row: asyncpg.Record) -> dict[str, Any]:

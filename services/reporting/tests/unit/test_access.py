@@ -1,4 +1,5 @@
 import pytest
+
 from daybook_reporting.domain.access import (
     Caller,
     Member,

@@ -2,6 +2,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from daybook_reporting.domain.calendar import DeadlinePolicy, EmployeeCalendar, WorkSchedule
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

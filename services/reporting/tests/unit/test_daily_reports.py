@@ -4,6 +4,7 @@ from functools import reduce
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from daybook_reporting.domain import daily_reports as reports
 from daybook_reporting.domain.calendar import DeadlinePolicy, EmployeeCalendar
 from daybook_shared.contracts.reporting import DailyReportMissed, DailyReportSubmitted

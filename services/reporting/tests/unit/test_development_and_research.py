@@ -5,6 +5,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from daybook_reporting.domain import development, market_research
 from daybook_shared.contracts.reporting import CertificationObtained, TrainingCompleted
 from daybook_shared.errors import Conflict, InvalidCommand

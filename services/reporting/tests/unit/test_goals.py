@@ -6,6 +6,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from daybook_reporting.domain import goals
 from daybook_reporting.domain.calendar import DeadlinePolicy, EmployeeCalendar
 from daybook_shared.contracts import Money

@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
+from daybook_reporting.domain.calendar import DayStatus, DeadlinePolicy, EmployeeCalendar
+from daybook_reporting.domain.facts import Recorded, build
 from daybook_shared.contracts.reporting import (
     DailyReportMissed,
     DailyReportMissedWithdrawn,
@@ -17,9 +19,6 @@ from daybook_shared.contracts.reporting import (
 )
 from daybook_shared.errors import Conflict, InvalidCommand, NotFound
 from daybook_shared.kit.ids import derived_id
-
-from daybook_reporting.domain.calendar import DayStatus, DeadlinePolicy, EmployeeCalendar
-from daybook_reporting.domain.facts import Recorded, build
 
 _WHY_NOT_DUE: dict[DayStatus, str] = {
     "weekend": "not one of their workdays",

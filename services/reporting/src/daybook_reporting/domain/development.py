@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from daybook_reporting.domain.facts import Recorded, build
 from daybook_shared.contracts.reporting import (
     CertificationObtained,
     DevelopmentKind,
@@ -18,8 +19,6 @@ from daybook_shared.contracts.reporting import (
 )
 from daybook_shared.errors import Conflict, InvalidCommand
 from daybook_shared.kit.ids import derived_id
-
-from daybook_reporting.domain.facts import Recorded, build
 
 
 def development_stream(employee_id: str) -> str:

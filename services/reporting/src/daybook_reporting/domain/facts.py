@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from daybook_shared.contracts import Payload
 from daybook_shared.errors import InvalidCommand
-from pydantic import ValidationError
 
 P = TypeVar("P", bound=Payload)
 

@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+from daybook_reporting.domain.calendar import DeadlinePolicy, EmployeeCalendar
+from daybook_reporting.domain.facts import Recorded, build
 from daybook_shared.contracts import Money
 from daybook_shared.contracts.reporting import (
     Cadence,
@@ -25,9 +27,6 @@ from daybook_shared.contracts.reporting import (
 )
 from daybook_shared.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from daybook_shared.kit.ids import derived_id
-
-from daybook_reporting.domain.calendar import DeadlinePolicy, EmployeeCalendar
-from daybook_reporting.domain.facts import Recorded, build
 
 Period = tuple[date, date]
 

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from daybook_reporting.domain.facts import Recorded, build
 from daybook_shared.contracts.reporting import MarketReportSubmitted
 from daybook_shared.errors import Conflict
-
-from daybook_reporting.domain.facts import Recorded, build
 
 
 def market_report_stream(report_id: UUID) -> str:
