@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+import structlog
+
 from daybook_reporting.domain import daily_reports, development, goals, market_research
 from daybook_reporting.domain.access import (
     Caller,
@@ -35,6 +37,8 @@ from daybook_shared.runtime.auth import Principal
 from daybook_shared.runtime.service import ServiceKit
 
 S = TypeVar("S")
+
+log = structlog.get_logger("daybook.reporting")
 
 
 def caller_of(principal: Principal) -> Caller:
@@ -168,6 +172,22 @@ async def review_daily_report(
     return outcome.response
 
 
+async def _sweep_each(
+    kit: ServiceKit, command: str, handlers: dict[Any, Callable[[UnitOfWork], Any]]
+) -> int:
+    """Run one sweep transaction per item; a failing item is logged and retried on the next run,
+    and never holds up the items after it. Returns the sum of the handlers' counts."""
+    total = 0
+    for item, handler in handlers.items():
+        try:
+            outcome = await kit.execute(command, handler, principal=None)
+        except Exception as exc:
+            log.error("sweep.item_failed", command=command, item=str(item), error=repr(exc))
+            continue
+        total += outcome.response
+    return total
+
+
 async def sweep_missed_daily_reports(kit: ServiceKit, config: ReportingConfig) -> int:
     """R-A2: record every working day whose deadline passed with no report in by then.
 
@@ -189,15 +209,11 @@ async def sweep_missed_daily_reports(kit: ServiceKit, config: ReportingConfig) -
         now,
         list(config.daily_report_roles),
     )
-    recorded = 0
-    for row in rows:
-        outcome = await kit.execute(
-            "RecordMissedDailyReports",
-            _daily_sweep_handler(config, row["employee_id"], now),
-            principal=None,
-        )
-        recorded += outcome.response
-    return recorded
+    return await _sweep_each(
+        kit,
+        "RecordMissedDailyReports",
+        {row["employee_id"]: _daily_sweep_handler(config, row["employee_id"], now) for row in rows},
+    )
 
 
 def _daily_sweep_handler(
@@ -278,13 +294,9 @@ async def withdraw_excused_missed_reports(kit: ServiceKit, batch: int = 500) -> 
     """
     assert kit.pool is not None
     rows = await kit.pool.fetch("SELECT id FROM calendar_rechecks ORDER BY id LIMIT $1", batch)
-    withdrawn = 0
-    for row in rows:
-        outcome = await kit.execute(
-            "WithdrawMissedDailyReports", _recheck_handler(row["id"]), principal=None
-        )
-        withdrawn += outcome.response
-    return withdrawn
+    return await _sweep_each(
+        kit, "WithdrawMissedDailyReports", {row["id"]: _recheck_handler(row["id"]) for row in rows}
+    )
 
 
 def _recheck_handler(recheck_id: int) -> Callable[[UnitOfWork], Any]:
@@ -520,15 +532,11 @@ async def sweep_missed_progress_reports(kit: ServiceKit, config: ReportingConfig
         """,
         now,
     )
-    recorded = 0
-    for row in rows:
-        outcome = await kit.execute(
-            "RecordMissedProgressReports",
-            _progress_sweep_handler(config, row["goal_id"], now),
-            principal=None,
-        )
-        recorded += outcome.response
-    return recorded
+    return await _sweep_each(
+        kit,
+        "RecordMissedProgressReports",
+        {row["goal_id"]: _progress_sweep_handler(config, row["goal_id"], now) for row in rows},
+    )
 
 
 def _progress_sweep_handler(

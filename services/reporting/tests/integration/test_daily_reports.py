@@ -433,3 +433,19 @@ async def test_leave_or_holiday_granted_after_the_deadline_withdraws_the_missed_
         "2026-03-02": "missed",
         "2026-03-03": "excused",
     }
+
+
+async def test_one_employee_the_sweep_cannot_handle_does_not_hold_up_the_others(
+    reporting: Reporting,
+):
+    # A row no projection would write (an unknown zone): its sweep fails, the others go on.
+    await reporting.db.execute(
+        "INSERT INTO reporting.roster (employee_id, team_id, supervisor_id, role, timezone, "
+        "hired_on, assigned_on) VALUES ('A0', 'north', 'S1', 'salesperson', 'Mars/Olympus', "
+        "$1, $1)",
+        MONDAY,
+    )
+    reporting.clock.set(TUESDAY_START)
+    assert await reporting.sweep() == 3
+    missed = await reporting.published("DailyReportMissed")
+    assert sorted(e.payload["employee_id"] for e in missed) == ["E1", "E2", "E4"]
