@@ -4,6 +4,7 @@ from typing import ClassVar
 from uuid import uuid4
 
 import nats
+from nats.js.errors import NotFoundError
 import pytest
 from daybook_shared.contracts import Context, Event
 from daybook_shared.kit.consumer import ConsumerSettings, DeadLetters, attach_projection
@@ -218,3 +219,29 @@ async def test_replicas_sharing_a_durable_consumer_apply_each_event_once(
         for nc, running in replicas:
             await running.stop()
             await nc.close()
+
+
+async def test_events_outside_event_types_are_acknowledged_without_inbox_rows(
+    pool, published, js, namespace
+):
+    class OnlyLeavers(SeenProjection):
+        event_types: ClassVar[set[str]] = {"EmployeeLeft"}
+
+    _, consumers = attach_projection(None, pool, OnlyLeavers(), namespace=namespace, settings=FAST)
+    running = Running(js, consumers)
+    await published("E1", "E2")
+    await running.start()
+    try:
+        await eventually(lambda: _pending_is_zero(js, namespace))
+        assert await pool.fetchval("SELECT count(*) FROM inbox") == 0
+        assert await seen(pool) == []
+    finally:
+        await running.stop()
+
+
+async def _pending_is_zero(js, namespace):
+    try:
+        info = await js.consumer_info(namespace.stream_name(Context.HR), "seen_v1_hr")
+    except NotFoundError:  # the consumer task has not declared it yet
+        return False
+    return info.num_pending == 0 and info.num_ack_pending == 0

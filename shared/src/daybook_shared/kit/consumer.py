@@ -53,7 +53,10 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
 
 
 class Projection(Protocol):
-    """A read model fed by events. `name` is the durable consumer name: version it."""
+    """A read model fed by events. `name` is the durable consumer name: version it.
+
+    An optional `event_types` (a set of names) lets the kit skip other events cheaply.
+    """
 
     name: str
     contexts: Sequence[str]
@@ -158,7 +161,14 @@ class ProjectionRunner:
             return await self._apply(conn, [event for _, event in readable])
 
     async def _apply(self, conn: asyncpg.Connection, events: list[Event]) -> int:
-        """Claim the events in the inbox, then apply only those not applied before."""
+        """Claim the events in the inbox, then apply only those not applied before.
+
+        Events of a type the projection does not declare in `event_types` are acknowledged
+        without an inbox row: applying nothing twice is harmless.
+        """
+        wanted = getattr(self.projection, "event_types", None)
+        if wanted is not None:
+            events = [e for e in events if e.event_type in wanted]
         if not events:
             return 0
         claimed = {
