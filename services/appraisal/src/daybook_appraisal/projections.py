@@ -25,7 +25,7 @@ import asyncpg
 
 from daybook_appraisal.domain.facts import Fact
 from daybook_appraisal.domain.roster import HrFact, fold_roster
-from daybook_appraisal.domain.translation import facts_from
+from daybook_appraisal.domain.translation import Recorded, facts_from
 from daybook_shared.contracts import REGISTRY, Envelope, Event, Payload
 from daybook_shared.contracts.appraisal import (
     AppealDecided,
@@ -95,7 +95,7 @@ _INSERT_HR = """
 
 
 async def write_events(
-    conn: asyncpg.Connection, generations: Sequence[int], events: Sequence[Event]
+    conn: asyncpg.Connection, generations: Sequence[int], events: Sequence[Recorded]
 ) -> None:
     """Add the events' facts and hr events to each generation, and refold touched rosters."""
     if not generations:
@@ -107,7 +107,9 @@ async def write_events(
     await write_hr_events(conn, generations, events)
 
 
-async def copy_events(conn: asyncpg.Connection, generation: int, events: Sequence[Event]) -> None:
+async def copy_events(
+    conn: asyncpg.Connection, generation: int, events: Sequence[Recorded]
+) -> None:
     """`write_events` for one generation by COPY: faster, but it fails on a fact already there
     (`asyncpg.UniqueViolationError`), when `write_events` is the way."""
     facts = [fact for event in events for fact in facts_from(event)]
@@ -159,7 +161,7 @@ def _fact_row(f: Fact) -> tuple[Any, ...]:
 
 
 async def write_hr_events(
-    conn: asyncpg.Connection, generations: Sequence[int], events: Sequence[Event]
+    conn: asyncpg.Connection, generations: Sequence[int], events: Sequence[Recorded]
 ) -> None:
     hr = [event for event in events if isinstance(event.payload, HrEvent)]
     if not hr:

@@ -24,7 +24,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import structlog
@@ -35,7 +35,7 @@ from nats.js.api import DEFAULT_PREFIX, AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError, create_model
 
-from daybook_appraisal.domain.translation import COUNTED_EVENT_TYPES
+from daybook_appraisal.domain.translation import COUNTED_EVENT_TYPES, Recorded
 from daybook_appraisal.projections import CONSUMED_CONTEXTS, copy_events, write_events
 from daybook_shared.contracts import REGISTRY, Envelope, Event, EventRegistry, Namespace, Payload
 from daybook_shared.contracts.base import snake
@@ -48,6 +48,7 @@ log = structlog.get_logger("daybook.appraisal.rebuild")
 STALE_AFTER = timedelta(minutes=5)
 PULL_TIMEOUT_S = 10.0
 PULL_ATTEMPTS = 3
+CONCURRENT_READERS = 4
 PARTITIONED = ("facts", "hr_events", "roster")
 
 
@@ -133,15 +134,28 @@ async def catch_up(
     *,
     batch_size: int = 2000,
 ) -> RebuildReport:
-    """Read every stream from sequence 1 to its noted end into the new generation."""
+    """Read every stream from sequence 1 to its noted end into the new generation.
+
+    Each event type that gives facts is read on its own subject (the server skips the rest, and
+    the projection does not depend on the order between types); hr is read whole. A few
+    readers run at once."""
     started = time.perf_counter()
-    counts = await asyncio.gather(
-        *(
-            _catch_up_stream(pool, nc, namespace, report, context, target, batch_size)
-            for context, target in report.catch_up_to.items()
-        )
-    )
-    report.per_context = dict(zip(report.catch_up_to, counts, strict=True))
+    readers = asyncio.Semaphore(CONCURRENT_READERS)
+    work = [
+        (context, subject, target)
+        for context, target in report.catch_up_to.items()
+        for subject in read_subjects(namespace, context)
+    ]
+
+    async def read(context: str, subject: str, target: int) -> int:
+        async with readers:
+            return await _catch_up_subject(
+                pool, nc, namespace, report, context, subject, target, batch_size
+            )
+
+    counts = await asyncio.gather(*(read(*item) for item in work))
+    for (context, _, _), count in zip(work, counts, strict=True):
+        report.per_context[context] = report.per_context.get(context, 0) + count
     report.events_read = sum(counts)
     report.seconds = time.perf_counter() - started
     await pool.execute(
@@ -258,31 +272,43 @@ class StreamReader:
         raise TimeoutError(f"{self.stream}: {PULL_ATTEMPTS} pull requests went unanswered")
 
 
-async def _catch_up_stream(
+def read_subjects(namespace: Namespace, context: str) -> list[str]:
+    """The subjects a rebuild reads in a stream: every hr event, elsewhere those that give facts."""
+    if context == "hr":
+        return [namespace.filter(context)]
+    return [
+        namespace.subject(context, event_type, "*")
+        for event_type in sorted(COUNTED_EVENT_TYPES)
+        if REGISTRY.model(event_type).context == context
+    ]
+
+
+async def _catch_up_subject(
     pool: asyncpg.Pool,
     nc: NatsClient,
     namespace: Namespace,
     report: RebuildReport,
     context: str,
+    subject: str,
     target: int,
     batch_size: int,
 ) -> int:
-    """Read one stream from its first message to `target`, keep the relevant messages, and
-    write them in batches while the next ones are read."""
+    """Read one subject of a stream from its first message to `target`, and write the events in
+    batches while the next ones are read."""
     if target == 0:
         return 0
     reader = FastReader()
     read = 0
-    pending: list[Event] = []
+    pending: list[Recorded] = []
     writing: asyncio.Task[None] | None = None
-    stream = StreamReader(nc, namespace.stream_name(context), namespace.filter(context), batch_size)
+    stream = StreamReader(nc, namespace.stream_name(context), subject, batch_size)
     try:
         async with stream:
             done = False
             while not done:
                 messages = await stream.read()
                 if not messages:
-                    break  # nothing more in the stream: the noted last message was deleted
+                    break  # nothing more on this subject
                 for message in messages:
                     sequence = stream_sequence(message)
                     if sequence > target:
@@ -336,14 +362,15 @@ class FastReader:
         self._latest: dict[str, tuple[int, type[Payload]]] = {}
         self._typed: dict[str, tuple[str, int, type[Envelope]] | None] = {}
 
-    def read(self, data: bytes, subject: str | None = None) -> Event:
+    def read(self, data: bytes, subject: str | None = None) -> Recorded:
         typed = self._typed_for(subject) if subject else None
         if typed is not None:
             event_type, version, model = typed
             with contextlib.suppress(ValidationError):
                 envelope = model.model_validate_json(data)
                 if envelope.event_type == event_type and envelope.schema_version == version:
-                    return Event.model_construct(envelope=envelope, payload=envelope.payload)
+                    # Typed for its event, the envelope's payload is the payload model.
+                    return cast(Recorded, envelope)
         return self._read(data)
 
     def _typed_for(self, subject: str) -> tuple[str, int, type[Envelope]] | None:
@@ -383,7 +410,7 @@ class FastReader:
         return Event.model_construct(envelope=envelope, payload=payload)
 
 
-async def _write(pool: asyncpg.Pool, generation: int, events: list[Event]) -> None:
+async def _write(pool: asyncpg.Pool, generation: int, events: list[Recorded]) -> None:
     async with pool.acquire() as conn:
         try:
             async with conn.transaction():

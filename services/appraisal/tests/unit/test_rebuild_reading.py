@@ -6,8 +6,8 @@ from uuid import uuid4
 import pytest
 from nats.aio.msg import Msg
 
-from daybook_appraisal.rebuild import FastReader, relevant, stream_sequence
-from daybook_shared.contracts import Envelope, attendance
+from daybook_appraisal.rebuild import FastReader, read_subjects, relevant, stream_sequence
+from daybook_shared.contracts import Envelope, Namespace, attendance
 from daybook_shared.kit.consumer import Unreadable, read_message
 
 AT = datetime(2026, 11, 3, 1, tzinfo=UTC)
@@ -19,6 +19,19 @@ def test_only_hr_events_and_events_that_give_facts_are_relevant():
     assert relevant("crm.v1.deal_won.E-7")
     assert not relevant("t1a2b.attendance.v1.clocked_in.E1")
     assert not relevant("crm.v1.interaction_logged.E1")
+
+
+def test_a_rebuild_reads_every_hr_event_and_elsewhere_the_subjects_that_give_facts():
+    namespace = Namespace("t1")
+    assert read_subjects(namespace, "hr") == ["t1.hr.>"]
+    attendance_subjects = read_subjects(namespace, "attendance")
+    assert attendance_subjects == [
+        "t1.attendance.v1.absence_recorded.*",
+        "t1.attendance.v1.attendance_fact_withdrawn.*",
+        "t1.attendance.v1.early_departure_recorded.*",
+        "t1.attendance.v1.late_arrival_recorded.*",
+    ]
+    assert "t1.crm.v1.interaction_logged.*" not in read_subjects(namespace, "crm")
 
 
 def test_the_stream_sequence_is_read_from_either_form_of_reply_subject():

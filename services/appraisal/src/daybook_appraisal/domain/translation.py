@@ -18,16 +18,34 @@ Slots (`key`) make corrections and revisions replace rather than add:
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
+from uuid import UUID
 
 from daybook_appraisal.domain.facts import Fact, FactKind
-from daybook_shared.contracts import Event, Payload, attendance, crm, reporting
+from daybook_shared.contracts import Payload, attendance, crm, reporting
 
 K = FactKind
 
 
-def _fact(event: Event, kind: FactKind, employee_id: str, **fields: Any) -> Fact:
+class Recorded(Protocol):
+    """What a translation reads of an event: a kit `Event`, or a rebuild's typed envelope."""
+
+    @property
+    def event_id(self) -> UUID: ...
+
+    @property
+    def event_type(self) -> str: ...
+
+    @property
+    def occurred_at(self) -> datetime: ...
+
+    @property
+    def payload(self) -> Payload: ...
+
+
+def _fact(event: Recorded, kind: FactKind, employee_id: str, **fields: Any) -> Fact:
     return Fact(
         event_id=event.event_id,
         event_type=event.event_type,
@@ -38,28 +56,28 @@ def _fact(event: Event, kind: FactKind, employee_id: str, **fields: Any) -> Fact
     )
 
 
-def _late_arrival(event: Event, p: attendance.LateArrivalRecorded) -> list[Fact]:
+def _late_arrival(event: Recorded, p: attendance.LateArrivalRecorded) -> list[Fact]:
     kind = K.LATE_ARRIVAL_EXCUSED if p.excused else K.LATE_ARRIVAL_UNEXCUSED
     return [
         _fact(event, kind, p.employee_id, on_date=p.work_date, key=f"attendance:{event.event_id}")
     ]
 
 
-def _early_departure(event: Event, p: attendance.EarlyDepartureRecorded) -> list[Fact]:
+def _early_departure(event: Recorded, p: attendance.EarlyDepartureRecorded) -> list[Fact]:
     kind = K.EARLY_DEPARTURE_EXCUSED if p.excused else K.EARLY_DEPARTURE_UNEXCUSED
     return [
         _fact(event, kind, p.employee_id, on_date=p.work_date, key=f"attendance:{event.event_id}")
     ]
 
 
-def _absence(event: Event, p: attendance.AbsenceRecorded) -> list[Fact]:
+def _absence(event: Recorded, p: attendance.AbsenceRecorded) -> list[Fact]:
     kind = K.ABSENCE_EXCUSED if p.excused else K.ABSENCE_UNEXCUSED
     return [
         _fact(event, kind, p.employee_id, on_date=p.work_date, key=f"attendance:{event.event_id}")
     ]
 
 
-def _withdrawn(event: Event, p: attendance.AttendanceFactWithdrawn) -> list[Fact]:
+def _withdrawn(event: Recorded, p: attendance.AttendanceFactWithdrawn) -> list[Fact]:
     return [
         _fact(
             event,
@@ -72,7 +90,7 @@ def _withdrawn(event: Event, p: attendance.AttendanceFactWithdrawn) -> list[Fact
     ]
 
 
-def _daily_report(event: Event, p: reporting.DailyReportSubmitted) -> list[Fact]:
+def _daily_report(event: Recorded, p: reporting.DailyReportSubmitted) -> list[Fact]:
     """A submission outranks the missed fact and its withdrawal (revisions from 2)."""
     kind = K.DAILY_REPORT_ON_TIME if p.on_time else K.DAILY_REPORT_LATE
     return [
@@ -87,7 +105,7 @@ def _daily_report(event: Event, p: reporting.DailyReportSubmitted) -> list[Fact]
     ]
 
 
-def _daily_report_missed(event: Event, p: reporting.DailyReportMissed) -> list[Fact]:
+def _daily_report_missed(event: Recorded, p: reporting.DailyReportMissed) -> list[Fact]:
     return [
         _fact(
             event,
@@ -99,7 +117,7 @@ def _daily_report_missed(event: Event, p: reporting.DailyReportMissed) -> list[F
     ]
 
 
-def _daily_report_excused(event: Event, p: reporting.DailyReportMissedWithdrawn) -> list[Fact]:
+def _daily_report_excused(event: Recorded, p: reporting.DailyReportMissedWithdrawn) -> list[Fact]:
     """The day was no working day after all (leave, holiday): no report was due."""
     return [
         _fact(
@@ -113,7 +131,7 @@ def _daily_report_excused(event: Event, p: reporting.DailyReportMissedWithdrawn)
     ]
 
 
-def _goal(event: Event, p: reporting.GoalSet) -> list[Fact]:
+def _goal(event: Recorded, p: reporting.GoalSet) -> list[Fact]:
     """Only a sales-amount goal has a target the sales component can compare won deals with."""
     if p.metric != "sales_amount" or p.amount is None:
         return []
@@ -132,7 +150,7 @@ def _goal(event: Event, p: reporting.GoalSet) -> list[Fact]:
     ]
 
 
-def _progress(event: Event, p: reporting.GoalProgressReported) -> list[Fact]:
+def _progress(event: Recorded, p: reporting.GoalProgressReported) -> list[Fact]:
     kind = K.PROGRESS_REPORT_ON_TIME if p.on_time else K.PROGRESS_REPORT_LATE
     return [
         _fact(
@@ -146,7 +164,7 @@ def _progress(event: Event, p: reporting.GoalProgressReported) -> list[Fact]:
     ]
 
 
-def _progress_missed(event: Event, p: reporting.GoalProgressReportMissed) -> list[Fact]:
+def _progress_missed(event: Recorded, p: reporting.GoalProgressReportMissed) -> list[Fact]:
     return [
         _fact(
             event,
@@ -158,19 +176,19 @@ def _progress_missed(event: Event, p: reporting.GoalProgressReportMissed) -> lis
     ]
 
 
-def _market_report(event: Event, p: reporting.MarketReportSubmitted) -> list[Fact]:
+def _market_report(event: Recorded, p: reporting.MarketReportSubmitted) -> list[Fact]:
     return [_fact(event, K.MARKET_REPORT, p.employee_id, attributed_at=p.submitted_at)]
 
 
-def _training(event: Event, p: reporting.TrainingCompleted) -> list[Fact]:
+def _training(event: Recorded, p: reporting.TrainingCompleted) -> list[Fact]:
     return [_fact(event, K.TRAINING_HOURS, p.employee_id, on_date=p.completed_on, value=p.hours)]
 
 
-def _certification(event: Event, p: reporting.CertificationObtained) -> list[Fact]:
+def _certification(event: Recorded, p: reporting.CertificationObtained) -> list[Fact]:
     return [_fact(event, K.CERTIFICATION, p.employee_id, on_date=p.obtained_on)]
 
 
-def _completeness(employee_id: str, customer_id: str, value: int, event: Event) -> Fact:
+def _completeness(employee_id: str, customer_id: str, value: int, event: Recorded) -> Fact:
     return _fact(
         event,
         K.RECORD_COMPLETENESS,
@@ -180,15 +198,15 @@ def _completeness(employee_id: str, customer_id: str, value: int, event: Event) 
     )
 
 
-def _customer_registered(event: Event, p: crm.CustomerRegistered) -> list[Fact]:
+def _customer_registered(event: Recorded, p: crm.CustomerRegistered) -> list[Fact]:
     return [_completeness(p.employee_id, p.customer_id, p.completeness, event)]
 
 
-def _customer_updated(event: Event, p: crm.CustomerRecordUpdated) -> list[Fact]:
+def _customer_updated(event: Recorded, p: crm.CustomerRecordUpdated) -> list[Fact]:
     return [_completeness(p.employee_id, p.customer_id, p.completeness, event)]
 
 
-def _customer_reassigned(event: Event, p: crm.CustomerReassigned) -> list[Fact]:
+def _customer_reassigned(event: Recorded, p: crm.CustomerReassigned) -> list[Fact]:
     """The record now counts for its new owner and no longer for the previous one (R-A5)."""
     return [
         _completeness(p.employee_id, p.customer_id, p.completeness, event),
@@ -196,13 +214,13 @@ def _customer_reassigned(event: Event, p: crm.CustomerReassigned) -> list[Fact]:
     ]
 
 
-def _stale(event: Event, p: crm.CustomerRecordsStale) -> list[Fact]:
+def _stale(event: Recorded, p: crm.CustomerRecordsStale) -> list[Fact]:
     return [
         _fact(event, K.STALE_RECORDS, p.employee_id, on_date=p.as_of, value=Decimal(p.stale_count))
     ]
 
 
-def _inquiry_responded(event: Event, p: crm.InquiryResponded) -> list[Fact]:
+def _inquiry_responded(event: Recorded, p: crm.InquiryResponded) -> list[Fact]:
     """Counted in the period the answer was due in, like the overdue fact it may replace."""
     kind = K.INQUIRY_ANSWERED_IN_TIME if p.within_deadline else K.INQUIRY_ANSWERED_LATE
     return [
@@ -217,7 +235,7 @@ def _inquiry_responded(event: Event, p: crm.InquiryResponded) -> list[Fact]:
     ]
 
 
-def _inquiry_overdue(event: Event, p: crm.InquiryOverdue) -> list[Fact]:
+def _inquiry_overdue(event: Recorded, p: crm.InquiryOverdue) -> list[Fact]:
     return [
         _fact(
             event,
@@ -229,7 +247,7 @@ def _inquiry_overdue(event: Event, p: crm.InquiryOverdue) -> list[Fact]:
     ]
 
 
-def _complaint_resolved(event: Event, p: crm.ComplaintResolved) -> list[Fact]:
+def _complaint_resolved(event: Recorded, p: crm.ComplaintResolved) -> list[Fact]:
     kind = K.COMPLAINT_RESOLVED_IN_TIME if p.within_deadline else K.COMPLAINT_RESOLVED_LATE
     return [
         _fact(
@@ -243,7 +261,7 @@ def _complaint_resolved(event: Event, p: crm.ComplaintResolved) -> list[Fact]:
     ]
 
 
-def _complaint_overdue(event: Event, p: crm.ComplaintOverdue) -> list[Fact]:
+def _complaint_overdue(event: Recorded, p: crm.ComplaintOverdue) -> list[Fact]:
     return [
         _fact(
             event,
@@ -255,26 +273,26 @@ def _complaint_overdue(event: Event, p: crm.ComplaintOverdue) -> list[Fact]:
     ]
 
 
-def _deal_won(event: Event, p: crm.DealWon) -> list[Fact]:
+def _deal_won(event: Recorded, p: crm.DealWon) -> list[Fact]:
     return [_fact(event, K.DEAL_WON, p.employee_id, value=p.amount.amount, unit=p.amount.currency)]
 
 
-def _rated(event: Event, p: crm.SatisfactionRated) -> list[Fact]:
+def _rated(event: Recorded, p: crm.SatisfactionRated) -> list[Fact]:
     return [_fact(event, K.SATISFACTION_RATING, p.employee_id, value=Decimal(p.rating))]
 
 
-def _gift(event: Event, p: crm.GiftDeclared) -> list[Fact]:
+def _gift(event: Recorded, p: crm.GiftDeclared) -> list[Fact]:
     if p.decision == "declined":
         return [_fact(event, K.GIFT_DECLINED, p.employee_id)]
     return [_fact(event, K.GIFT_ACCEPTED, p.employee_id, grade=p.severity)]
 
 
-def _breach(event: Event, p: crm.ConductBreachReported) -> list[Fact]:
+def _breach(event: Recorded, p: crm.ConductBreachReported) -> list[Fact]:
     kind = K.IMPROPER_DEALING if p.kind == "improper_dealing" else K.CONFIDENTIALITY_BREACH
     return [_fact(event, kind, p.employee_id, on_date=p.occurred_on, grade=p.severity)]
 
 
-_TRANSLATIONS: dict[type[Payload], Callable[[Event, Any], list[Fact]]] = {
+_TRANSLATIONS: dict[type[Payload], Callable[[Recorded, Any], list[Fact]]] = {
     attendance.LateArrivalRecorded: _late_arrival,
     attendance.EarlyDepartureRecorded: _early_departure,
     attendance.AbsenceRecorded: _absence,
@@ -306,7 +324,7 @@ COUNTED_EVENT_TYPES = frozenset(model.event_type for model in _TRANSLATIONS)
 """The event types that can give facts; a consumer may filter on these."""
 
 
-def facts_from(event: Event) -> list[Fact]:
+def facts_from(event: Recorded) -> list[Fact]:
     """The facts an event proves, or none."""
     translate = _TRANSLATIONS.get(type(event.payload))
     return translate(event, event.payload) if translate is not None else []
