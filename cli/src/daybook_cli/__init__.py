@@ -1,0 +1,1 @@
+"""The `daybook` command: Daybook on one machine, and the tools to drive it."""
