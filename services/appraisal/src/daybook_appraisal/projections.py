@@ -25,7 +25,7 @@ import asyncpg
 
 from daybook_appraisal.domain.facts import Fact
 from daybook_appraisal.domain.roster import HrFact, fold_roster
-from daybook_appraisal.domain.translation import Recorded, facts_from
+from daybook_appraisal.domain.translation import COUNTED_EVENT_TYPES, Recorded, facts_from
 from daybook_shared.contracts import REGISTRY, Envelope, Event, Payload
 from daybook_shared.contracts.appraisal import (
     AppealDecided,
@@ -63,6 +63,8 @@ class FactsProjection:
 
     name = "appraisal_facts_v1"
     contexts: Sequence[str] = CONSUMED_CONTEXTS
+    # The kit acknowledges every other event of these streams without an inbox row.
+    event_types = COUNTED_EVENT_TYPES | {m.event_type for m in REGISTRY if m.context == "hr"}
 
     async def apply(self, conn: asyncpg.Connection, event: Event) -> None:
         await self.apply_batch(conn, [event])
