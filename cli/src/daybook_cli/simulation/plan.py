@@ -429,10 +429,9 @@ def plan_span(
         CloseDays(),
         SweepReports(),
         SweepOverdue(),
-        SweepStaleRecords(),
         label="after the span: the last deadlines",
     )
-    stale_sweeps = len(week_ends) + 1
+    stale_sweeps = len(week_ends)
 
     punches: dict[tuple[str, date], list[Punch]] = defaultdict(list)
     expected: dict[str, dict[str, Expected]] = {}
@@ -517,8 +516,11 @@ class _PersonPlan:
         customers = self._customers(present, stale_sweeps)
         won = self._deals(present, customers, goal)
         self._progress(won)
-        self._inquiries(present, customers)
-        self._complaints(present, customers)
+        # Inquiries and complaints are dated by their deadline: none arrives on the span's last
+        # working day, so that every deadline falls inside the span.
+        serviced = [d for d in present if d != self.days[-1]]
+        self._inquiries(serviced, customers)
+        self._complaints(serviced, customers)
         self._ratings(present, customers)
         self._development(present)
         self._gifts(present, customers)
@@ -731,8 +733,8 @@ class _PersonPlan:
                 self.count("inquiry_answered_in_time")
 
     def _complaints(self, present: list[date], customers: list[str]) -> None:
-        """R-B3.3: resolved the same afternoon, or five working days after a high-severity
-        complaint's three-day deadline."""
+        """R-B3.3: a critical complaint (a business day to resolve it) resolved the same
+        afternoon, or a high-severity one (three days) resolved five working days later."""
         p = self.profile
         if p.complaints_late > p.complaints:
             raise SpanError(f"{self.id} has more late complaints than complaints")
@@ -747,7 +749,7 @@ class _PersonPlan:
             self.builder.add(
                 self.builder.evening(day),
                 FileComplaint(self.id, complaint_id, self.rng.choice(customers),
-                              "high" if late else "medium", filed),
+                              "high" if late else "critical", filed),
             )  # fmt: skip
             if late:
                 resolved_on = self.days[self.days.index(day) + LATE_COMPLAINT_AFTER]
