@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import structlog
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,6 +47,16 @@ Hr = Annotated[Principal, Depends(require_roles(Role.HR))]
 log = structlog.get_logger("daybook.appraisal.api")
 
 Scheduler = Annotated[Principal, Depends(require_roles(Role.HR, Role.INTEGRATION))]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Retrying with the same key returns the first answer and stores nothing",
+    ),
+]
 
 
 class RequestBody(BaseModel):
@@ -125,7 +135,9 @@ def build_router(config: AppraisalConfig) -> APIRouter:
     # Periods -------------------------------------------------------------------------------
 
     @router.post("/periods", status_code=201)
-    async def open_period(body: PeriodIn, kit: Kit, principal: Scheduler) -> dict[str, Any]:
+    async def open_period(
+        body: PeriodIn, kit: Kit, principal: Scheduler, idempotency_key: IdempotencyKey = None
+    ) -> dict[str, Any]:
         return await application.open_period(
             kit,
             config,
@@ -135,6 +147,7 @@ def build_router(config: AppraisalConfig) -> APIRouter:
             ends_on=body.ends_on,
             timezone=body.timezone,
             policy_version=body.policy_version,
+            idempotency_key=idempotency_key,
         )
 
     @router.get("/periods")
@@ -217,10 +230,16 @@ def build_router(config: AppraisalConfig) -> APIRouter:
 
     @router.post("/actions/{action_id}/appeal", status_code=201)
     async def appeal(
-        action_id: UUID, body: AppealIn, kit: Kit, principal: Appellant
+        action_id: UUID,
+        body: AppealIn,
+        kit: Kit,
+        principal: Appellant,
+        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         """The employee contests their own disciplinary action, with a reason (R-B4.3)."""
-        return await application.file_appeal(kit, principal, action_id, body.reason)
+        return await application.file_appeal(
+            kit, principal, action_id, body.reason, idempotency_key
+        )
 
     @router.get("/appeals")
     async def list_appeals(
@@ -231,10 +250,16 @@ def build_router(config: AppraisalConfig) -> APIRouter:
         ]
 
     @router.post("/appeals/{appeal_id}/decision")
-    async def decide(appeal_id: UUID, body: DecisionIn, kit: Kit, principal: Hr) -> dict[str, Any]:
+    async def decide(
+        appeal_id: UUID,
+        body: DecisionIn,
+        kit: Kit,
+        principal: Hr,
+        idempotency_key: IdempotencyKey = None,
+    ) -> dict[str, Any]:
         """hr upholds or overturns; an overturned action no longer counts towards escalation."""
         return await application.decide_appeal(
-            kit, principal, appeal_id, body.decision, body.reason
+            kit, principal, appeal_id, body.decision, body.reason, idempotency_key
         )
 
     # Maintenance ---------------------------------------------------------------------------

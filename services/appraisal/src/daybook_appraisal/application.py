@@ -110,6 +110,7 @@ async def open_period(
     ends_on: date,
     timezone: str | None,
     policy_version: str | None,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """Open a period and pin the policy to it (R-A8): the active one unless another is named."""
     version = policy_version or config.active.version
@@ -144,7 +145,16 @@ async def open_period(
             await _append(uow, period_stream(period_id), new)
         return period_json(await views.period_row(uow.conn, period_id))
 
-    outcome = await kit.execute("OpenPeriod", handler, principal=principal)
+    request = {
+        "period_id": period_id,
+        "starts_on": starts_on.isoformat(),
+        "ends_on": ends_on.isoformat(),
+        "timezone": timezone,
+        "policy_version": version,
+    }
+    outcome = await kit.execute(
+        "OpenPeriod", handler, principal=principal, idempotency_key=idempotency_key, request=request
+    )
     return outcome.response
 
 
@@ -504,7 +514,11 @@ async def employee_actions(
 
 
 async def file_appeal(
-    kit: ServiceKit, principal: Principal, action_id: UUID, reason: str
+    kit: ServiceKit,
+    principal: Principal,
+    action_id: UUID,
+    reason: str,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """The employee contests their own disciplinary action (R-B4.3)."""
     employee_id = await views.action_owner(_pool(kit), action_id)
@@ -523,7 +537,14 @@ async def file_appeal(
             "decision": None,
         }
 
-    return (await kit.execute("FileAppeal", handler, principal=principal)).response
+    outcome = await kit.execute(
+        "FileAppeal",
+        handler,
+        principal=principal,
+        idempotency_key=idempotency_key,
+        request={"action_id": str(action_id), "reason": reason},
+    )
+    return outcome.response
 
 
 async def decide_appeal(
@@ -532,6 +553,7 @@ async def decide_appeal(
     appeal_id: UUID,
     decision: AppealDecision,
     reason: str | None,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """hr upholds or overturns; an overturned action stops counting towards escalation."""
     appeal = await views.appeal_row(_pool(kit), appeal_id)
@@ -550,7 +572,14 @@ async def decide_appeal(
             "reason": reason,
         }
 
-    return (await kit.execute("DecideAppeal", handler, principal=principal)).response
+    outcome = await kit.execute(
+        "DecideAppeal",
+        handler,
+        principal=principal,
+        idempotency_key=idempotency_key,
+        request={"appeal_id": str(appeal_id), "decision": decision, "reason": reason},
+    )
+    return outcome.response
 
 
 # What-if -------------------------------------------------------------------------------------

@@ -107,12 +107,16 @@ async def test_an_overturned_appeal_removes_a_step_of_the_ladder(appraisal: Appr
         json={"reason": "On behalf"},
     )
     assert not_even_the_supervisor.status_code == 403
+    retrying = {**as_employee("E1"), "Idempotency-Key": "appeal-1"}
+    body = {"reason": "The late arrivals were client visits approved by phone"}
     filed = await appraisal.http.post(
-        f"/appraisal/actions/{e1_warning}/appeal",
-        headers=as_employee("E1"),
-        json={"reason": "The late arrivals were client visits approved by phone"},
+        f"/appraisal/actions/{e1_warning}/appeal", headers=retrying, json=body
     )
     assert filed.status_code == 201, filed.text
+    retried = await appraisal.http.post(
+        f"/appraisal/actions/{e1_warning}/appeal", headers=retrying, json=body
+    )
+    assert retried.json() == filed.json()
     appeal_id = filed.json()["appeal_id"]
     twice = await appraisal.http.post(
         f"/appraisal/actions/{e1_warning}/appeal",
