@@ -50,3 +50,7 @@ asyncapi: sync  ## write each service's AsyncAPI document to docs/asyncapi/<serv
 .PHONY: schemas
 schemas: sync  ## record new event versions in the contract snapshot (refuses breaking changes)
 	$(BIN)/python -m daybook_shared.contracts.snapshot --write
+
+.PHONY: demo
+demo: sync  ## the whole system on this machine: a simulated month, its appraisal, build/demo/summary.json
+	$(BIN)/daybook demo $(DEMO_ARGS)

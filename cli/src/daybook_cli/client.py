@@ -88,8 +88,17 @@ class ServiceClient:
     """One service's HTTP API. Requests that never reached it are retried; a request with an
     `Idempotency-Key` is also retried when its answer was lost, since a retry records nothing."""
 
-    def __init__(self, name: str, base_url: str, tokens: Tokens, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        tokens: Tokens,
+        *,
+        timeout: float = 30.0,
+        patience: float = RECONNECT_PATIENCE_S,
+    ) -> None:
         self.name = name
+        self.patience = patience
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
@@ -115,7 +124,7 @@ class ServiceClient:
         if content_type is not None:
             headers["Content-Type"] = content_type
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + RECONNECT_PATIENCE_S
+        deadline = loop.time() + self.patience
         while True:
             try:
                 answer = await self._http.request(
@@ -149,9 +158,13 @@ class ServiceClient:
 class Daybook:
     """The four services' clients, by name."""
 
-    def __init__(self, urls: Mapping[str, str], tokens: Tokens) -> None:
+    def __init__(
+        self, urls: Mapping[str, str], tokens: Tokens, *, patience: float = RECONNECT_PATIENCE_S
+    ) -> None:
         self.tokens = tokens
-        self.clients = {name: ServiceClient(name, url, tokens) for name, url in urls.items()}
+        self.clients = {
+            name: ServiceClient(name, url, tokens, patience=patience) for name, url in urls.items()
+        }
 
     def __getitem__(self, name: str) -> ServiceClient:
         return self.clients[name]

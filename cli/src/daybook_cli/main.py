@@ -18,6 +18,7 @@ import nats
 import nats.errors
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from daybook_cli.client import Caller, Daybook, Tokens
@@ -44,8 +45,9 @@ dlq_app = typer.Typer(help="Dead letters: events a consumer could not apply.", n
 app.add_typer(period_app, name="period")
 app.add_typer(dlq_app, name="dlq")
 
-console = Console()
-errors = Console(stderr=True)
+# Piped into a file or a CI log, the outcome table keeps its columns readable.
+console = Console(width=None if sys.stdout.isatty() else 160)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 InfraOption = Annotated[
     str,
@@ -156,7 +158,8 @@ def demo(
     console.print(
         f"{len(result.outcomes)} appraised ({bands}); {summary['rewards']} rewards, "
         f"{summary['disciplinary_actions']} disciplinary actions. "
-        f"Summary: {result.summary_path}. Done in {result.seconds:.0f} s; everything stopped."
+        f"Summary: {result.summary_path}. Done in {result.seconds:.0f} s; everything stopped.",
+        soft_wrap=True,
     )
 
 
@@ -178,7 +181,8 @@ def import_roster(
     console.print(
         f"Published {stored} new HR fact(s) from {file} to {nats_url}"
         + (f" (namespace {namespace.prefix})" if namespace.prefix else "")
-        + (f"; {again} were already on the HR stream." if again else ".")
+        + (f"; {again} were already on the HR stream." if again else "."),
+        soft_wrap=True,
     )
 
 
@@ -275,7 +279,10 @@ def token(
 
 
 def _daybook() -> Daybook:
-    return Daybook({name: service_url(name) for name in SERVICES}, Tokens(jwt_secret()))
+    # A person at the keyboard is told at once that a service does not answer.
+    return Daybook(
+        {name: service_url(name) for name in SERVICES}, Tokens(jwt_secret()), patience=1.0
+    )
 
 
 @app.command()
@@ -434,5 +441,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(message: str, status: int = 1) -> None:
-    errors.print(f"[red]Error:[/] {message}", highlight=False, markup=True)
+    errors.print(f"[red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(status)

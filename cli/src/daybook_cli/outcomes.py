@@ -145,8 +145,10 @@ def describe_reward(reward: dict[str, Any]) -> str:
 
 
 def describe_action(action: dict[str, Any]) -> str:
+    """`warning (unexcused-lateness; R-A1, R-B3.1, R-B4.3): <the reason>`."""
     rules = ", ".join(action.get("rule_ids") or ())
-    return f"{action['level'].replace('_', ' ')}: {action['reason']} [{action['policy_rule_id']}; {rules}]"
+    level = action["level"].replace("_", " ")
+    return f"{level} ({action['policy_rule_id']}; {rules}): {action['reason']}"
 
 
 BAND_STYLES = {"excellent": "bold green", "good": "green", "adequate": "yellow", "poor": "red"}
