@@ -3,19 +3,19 @@
 import json
 from pathlib import Path
 
-from daybook_appraisal.asyncapi import document
+from daybook_shared.runtime.asyncapi import document as generated
 
 COMMITTED = Path(__file__).resolve().parents[4] / "docs" / "asyncapi" / "appraisal.json"
 
 
 def test_the_committed_asyncapi_document_is_current():
-    assert COMMITTED.read_text(encoding="utf-8") == document(), (
-        "regenerate: python -m daybook_appraisal.asyncapi docs/asyncapi/appraisal.json"
+    assert COMMITTED.read_text(encoding="utf-8") == generated("appraisal"), (
+        "regenerate: make asyncapi"
     )
 
 
 def test_it_lists_every_appraisal_event_and_the_four_consumed_streams():
-    spec = json.loads(document())
+    spec = json.loads(generated("appraisal"))
     assert {
         "AppraisalPeriodOpened",
         "AppraisalPeriodClosed",
