@@ -15,13 +15,8 @@ Writes build/bench/kit.json. Sizes scale with BENCH_SCALE (default 1.0); BENCH_Q
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import platform
+import contextlib
 import secrets
-import sys
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -29,9 +24,12 @@ from uuid import uuid4
 
 import asyncpg
 import nats
+from measure import concurrently, machine, rate, scale, wait_for
+from report import format_table, row, write_results
+
 from daybook_shared.contracts import Context, Event, Namespace
 from daybook_shared.contracts.hr import EmployeeHired
-from daybook_shared.infra import create_database, drop_database, find_or_start
+from daybook_shared.infra import Infra, create_database, drop_database, find_or_start
 from daybook_shared.kit.consumer import ConsumerSettings, attach_projection
 from daybook_shared.kit.db import connect, create_pool
 from daybook_shared.kit.eventstore import CommandMeta, EventStore, NewEvent, Position
@@ -44,12 +42,6 @@ NOW = datetime(2026, 3, 2, tzinfo=UTC)
 META = CommandMeta(recorded_at=NOW, actor_id="bench")
 
 
-def scale() -> float:
-    if os.environ.get("BENCH_QUICK") == "1":
-        return 0.2
-    return float(os.environ.get("BENCH_SCALE", "1.0"))
-
-
 def hired(n: int) -> EmployeeHired:
     return EmployeeHired(
         employee_id=f"E{n}",
@@ -58,22 +50,6 @@ def hired(n: int) -> EmployeeHired:
         timezone="Asia/Shanghai",
         hired_on=date(2026, 3, 1),
     )
-
-
-async def rate(count: int, work: Callable[[], Awaitable[object]]) -> float:
-    started = time.perf_counter()
-    await work()
-    return count / (time.perf_counter() - started)
-
-
-async def concurrently(count: int, writers: int, one: Callable[[int], Awaitable[object]]) -> None:
-    queue = iter(range(count))
-
-    async def writer() -> None:
-        for n in queue:
-            await one(n)
-
-    await asyncio.gather(*[writer() for _ in range(writers)])
 
 
 RAW_TABLE = """
@@ -123,17 +99,6 @@ async def bench_append(
         count=count,
         writers=writers,
     )
-
-
-def row(name: str, ours: float, baseline: float, unit: str, **parameters: object) -> dict:
-    return {
-        "scenario": name,
-        "ours": round(ours, 1),
-        "baseline": round(baseline, 1),
-        "ratio": round(ours / baseline, 3),
-        "unit": unit,
-        "parameters": parameters,
-    }
 
 
 async def bench_relay(store: EventStore, js, dsn: str, namespace: Namespace, count: int) -> dict:
@@ -203,9 +168,12 @@ async def bench_consumer(pool: asyncpg.Pool, js, namespace: Namespace, count: in
 
     async def ours() -> None:
         task = asyncio.create_task(consumer.run(js))
+
+        async def applied_all() -> bool:
+            return runner.applied >= count
+
         try:
-            while runner.applied < count:
-                await asyncio.sleep(0.005)
+            await wait_for(applied_all, what=f"{count} events applied", within=120, every=0.005)
         finally:
             task.cancel()
 
@@ -217,71 +185,59 @@ async def bench_consumer(pool: asyncpg.Pool, js, namespace: Namespace, count: in
     )
 
 
+async def measure_kit(infra: Infra, n: int) -> list[dict]:
+    """The kit's rows on `infra`: appends of `n` (sequential) and `2n` (32 writers) events, then
+    the relay and the consumer over `n` stored events. Leaves nothing behind."""
+    results = []
+    name = f"bench_{secrets.token_hex(4)}"
+    dsn = await create_database(infra.postgres_url, name)
+    namespace = Namespace(f"b{secrets.token_hex(4)}")
+    nc = await nats.connect(infra.nats_url)
+    js = nc.jetstream()
+    try:
+        conn = await connect(dsn, SCHEMA)
+        await migrate(conn, SCHEMA, ["daybook_shared.kit"])
+        await conn.execute(RAW_TABLE)
+        await conn.close()
+        pool = await create_pool(dsn, SCHEMA, min_size=33, max_size=33)
+        store = EventStore(pool, producer="bench", namespace=namespace)
+        results.append(await bench_append(pool, store, n, 1, "seq"))
+        await pool.execute("TRUNCATE raw_events")
+        results.append(await bench_append(pool, store, n * 2, 32, "par"))
+        await pool.execute("TRUNCATE events")
+        # the relay reads what the sequential append wrote, afresh
+        for i in range(n):
+
+            async def handler(uow, i=i):  # type: ignore[no-untyped-def]
+                await uow.load(f"r-{i}")
+                await uow.append(f"r-{i}", [NewEvent(hired(i), NOW)])
+
+            await store.execute(handler, meta=META)
+        results.append(await bench_relay(store, js, dsn, namespace, n))
+        results.append(await bench_consumer(pool, js, namespace, n))
+        await pool.close()
+    finally:
+        for context in ("HR",):
+            for prefix in (namespace.prefix, namespace.prefix + "raw"):
+                with contextlib.suppress(Exception):
+                    await js.delete_stream(f"{prefix.upper()}_{context}")
+        await nc.close()
+        await drop_database(infra.postgres_url, name)
+    return results
+
+
 async def main() -> None:
     n = max(200, int(5000 * scale()))
-    results = []
     with find_or_start() as infra:
-        name = f"bench_{secrets.token_hex(4)}"
-        dsn = await create_database(infra.postgres_url, name)
-        namespace = Namespace(f"b{secrets.token_hex(4)}")
-        nc = await nats.connect(infra.nats_url)
-        js = nc.jetstream()
-        try:
-            conn = await connect(dsn, SCHEMA)
-            await migrate(conn, SCHEMA, ["daybook_shared.kit"])
-            await conn.execute(RAW_TABLE)
-            await conn.close()
-            pool = await create_pool(dsn, SCHEMA, min_size=33, max_size=33)
-            store = EventStore(pool, producer="bench", namespace=namespace)
-            results.append(await bench_append(pool, store, n, 1, "seq"))
-            await pool.execute("TRUNCATE raw_events")
-            results.append(await bench_append(pool, store, n * 2, 32, "par"))
-            await pool.execute("TRUNCATE events")
-            # the relay reads what the sequential append wrote, afresh
-            for i in range(n):
-
-                async def handler(uow, i=i):  # type: ignore[no-untyped-def]
-                    await uow.load(f"r-{i}")
-                    await uow.append(f"r-{i}", [NewEvent(hired(i), NOW)])
-
-                await store.execute(handler, meta=META)
-            results.append(await bench_relay(store, js, dsn, namespace, n))
-            results.append(await bench_consumer(pool, js, namespace, n))
-            await pool.close()
-        finally:
-            for context in ("HR",):
-                for prefix in (namespace.prefix, namespace.prefix + "raw"):
-                    try:
-                        await js.delete_stream(f"{prefix.upper()}_{context}")
-                    except Exception:
-                        pass
-            await nc.close()
-            await drop_database(infra.postgres_url, name)
+        results = await measure_kit(infra, n)
         report = {
-            "machine": {
-                "python": sys.version.split()[0],
-                "platform": platform.platform(),
-                "cpus": os.cpu_count(),
-                "infra": {"nats": infra.how.nats, "postgres": infra.how.postgres},
-            },
+            "machine": machine(infra.how),
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "results": results,
         }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2) + "\n")
-    print_table(results)
+    write_results(OUT, report)
+    print(format_table(results))
     print(f"\nwritten: {OUT}")
-
-
-def print_table(results: list[dict]) -> None:
-    header = f"{'scenario':34} {'ours':>12} {'baseline':>12} {'ratio':>7}  unit"
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        print(
-            f"{r['scenario']:34} {r['ours']:>12,.0f} {r['baseline']:>12,.0f} "
-            f"{r['ratio']:>7.2f}  {r['unit']}"
-        )
 
 
 if __name__ == "__main__":
