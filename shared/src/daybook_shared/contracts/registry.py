@@ -18,6 +18,7 @@ class EventRegistry:
     def __init__(self) -> None:
         self._models: dict[tuple[str, int], type[Payload]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._latest: dict[str, int] = {}
 
     def register(self, model: type[Payload]) -> type[Payload]:
         key = (model.event_type, model.schema_version)
@@ -25,6 +26,9 @@ class EventRegistry:
         if existing is not None and existing is not model:
             raise ValueError(f"{key} is already registered to {existing.__qualname__}")
         self._models[key] = model
+        self._latest[model.event_type] = max(
+            model.schema_version, self._latest.get(model.event_type, 0)
+        )
         return model
 
     def upcaster(self, event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
@@ -40,10 +44,10 @@ class EventRegistry:
         return (event_type, from_version) in self._upcasters
 
     def latest_version(self, event_type: str) -> int:
-        versions = [v for (t, v) in self._models if t == event_type]
-        if not versions:
-            raise UnknownEventError(f"unknown event type {event_type!r}")
-        return max(versions)
+        try:
+            return self._latest[event_type]
+        except KeyError:
+            raise UnknownEventError(f"unknown event type {event_type!r}") from None
 
     def model(self, event_type: str, schema_version: int | None = None) -> type[Payload]:
         version = self.latest_version(event_type) if schema_version is None else schema_version
@@ -68,8 +72,10 @@ class EventRegistry:
 
     def read(self, envelope: Envelope) -> Event:
         """Validate an envelope's payload into the current model, upcasting old versions."""
-        _, data = self.upcast(envelope.event_type, envelope.schema_version, envelope.payload)
-        payload = self.model(envelope.event_type).model_validate(data)
+        version, data = self.upcast(
+            envelope.event_type, envelope.schema_version, envelope.payload
+        )
+        payload = self._models[(envelope.event_type, version)].model_validate(data)
         return Event(envelope=envelope, payload=payload)
 
     def __iter__(self) -> Iterator[type[Payload]]:
