@@ -94,7 +94,8 @@ async def _stay_up(system: LocalSystem) -> None:
     main = asyncio.current_task()
     assert main is not None
     loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, main.cancel)
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, or a process manager
+        loop.add_signal_handler(stop_signal, main.cancel)
     state = RunningSystem({}, system.infra.nats_url, system.namespace.prefix)
     try:
         with console.status("Starting the four services..."):
