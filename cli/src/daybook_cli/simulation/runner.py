@@ -129,6 +129,7 @@ class Simulator:
 
     async def perform(self, action: Action) -> Any:
         key = _idempotency_key(action)
+        body: dict[str, Any]
         match action:
             case DeclareHoliday():
                 body = {"holiday_date": action.day.isoformat(), "name": action.name}
