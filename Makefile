@@ -54,3 +54,11 @@ schemas: sync  ## record new event versions in the contract snapshot (refuses br
 .PHONY: demo
 demo: sync  ## the whole system on this machine: a simulated month, its appraisal, build/demo/summary.json
 	$(BIN)/daybook demo $(DEMO_ARGS)
+
+.PHONY: bench
+bench: sync  ## the benchmark suite against raw drivers, eventsourcing and bare FastAPI (BENCH_QUICK=1: a few minutes)
+	$(BIN)/python bench/run.py
+
+.PHONY: bench-kit
+bench-kit: sync  ## the kit against raw asyncpg and raw nats-py, writing build/bench/kit.json
+	$(BIN)/python bench/kit.py

@@ -48,6 +48,17 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
     return ordered[int(rank) - 1]
 
 
+def steady_rate(samples: Sequence[tuple[float, int]]) -> float | None:
+    """Events per second between 10% and 90% of the backlog acknowledged: the consumer's pace
+    without its start (first fetch, cold caches) and its tail (the last partial batches, the
+    sampling interval). None when fewer than five samples fall in that stretch (too short)."""
+    total = samples[-1][1]
+    inside = [(t, acked) for t, acked in samples if 0.1 * total <= acked <= 0.9 * total]
+    if len(inside) < 5 or inside[-1][0] == inside[0][0]:
+        return None
+    return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+
 async def wait_for(
     check: Callable[[], Awaitable[bool]], *, what: str, within: float, every: float = 0.05
 ) -> None:

@@ -139,3 +139,15 @@ def test_percentiles_are_nearest_rank() -> None:
     assert measure.percentile([7.0], 0.99) == 7.0
     with pytest.raises(ValueError, match="no samples"):
         measure.percentile([], 0.5)
+
+
+def test_the_steady_rate_leaves_out_the_start_and_the_tail() -> None:
+    # a slow first second (cold start), then 1000 events/s, then a slow last stretch
+    samples = [(0.0, 0), (1.0, 10)] + [(1.0 + k / 10, 10 + 100 * k) for k in range(1, 10)]
+    samples += [(3.0, 1000)]
+
+    assert measure.steady_rate(samples) == pytest.approx(1000.0)
+
+
+def test_a_backlog_too_short_to_sample_has_no_steady_rate() -> None:
+    assert measure.steady_rate([(0.0, 0), (0.1, 500), (0.2, 1000)]) is None
