@@ -1,12 +1,16 @@
 """Waiting until every event has gone everywhere it goes: no fixed sleep, an observed outcome.
 
-The system has settled when, in one observation and again in the next:
-- every service's outbox relay has published what its store appended (`/metrics`:
-  `daybook_events_published_total` has caught up with `daybook_events_appended_total`, and the
-  relay lag gauge reads 0), and
+The system has settled when
 - every durable consumer on the run's streams has nothing pending and nothing unacknowledged
   (JetStream acknowledges only after the projection's transaction committed),
-and nothing moved between the two observations (no stream grew, no service appended).
+- every service's outbox relay reports no backlog (`daybook_relay_lag_events` on `/metrics`), and
+- nothing has moved for a quiet spell longer than the relay's sweep interval: no stream grew and
+  no relay published. A command's events are published as soon as it commits (the relay is
+  woken by the commit) and at the latest by the relay's next sweep (every second), so once every
+  command has answered, a quiet spell of that length means nothing is left on its way.
+
+(The appended-events counter is not compared with the published one: it also counts events of a
+transaction that was rolled back afterwards, so it can stay ahead for good.)
 """
 
 from __future__ import annotations
@@ -26,12 +30,13 @@ from daybook_shared.contracts.subjects import Context
 
 SETTLE_TIMEOUT_S = 300.0
 POLL_INTERVAL_S = 0.1
+QUIET_S = 1.5
 
 
 @dataclass(frozen=True)
 class Observation:
     positions: tuple[tuple[str, int], ...]
-    """Each stream's last sequence and each service's appended count: what must not move."""
+    """Each stream's last sequence and each relay's published count: what must not move."""
     behind: tuple[str, ...]
     """Why the system has not settled yet, one phrase per lagging part."""
 
@@ -49,14 +54,9 @@ async def _observe_service(http: httpx.AsyncClient, name: str, url: str) -> tupl
         answer = await http.get(f"{url}/metrics")
     except httpx.TransportError:
         return -1, [f"{name} does not answer"]
-    text = answer.text
-    appended = _metric_total(text, "daybook_events_appended_total")
-    published = _metric_total(text, "daybook_events_published_total")
-    lag = _metric_total(text, "daybook_relay_lag_events")
-    behind = []
-    if published < appended or lag > 0:
-        behind.append(f"{name} relay ({int(appended - published)} to publish)")
-    return int(appended), behind
+    published = _metric_total(answer.text, "daybook_events_published_total")
+    lag = _metric_total(answer.text, "daybook_relay_lag_events")
+    return int(published), [f"{name} relay ({int(lag)} to publish)"] if lag > 0 else []
 
 
 async def _observe_streams(js: JetStreamContext, namespace: Namespace) -> tuple[list, list[str]]:
@@ -81,8 +81,8 @@ async def observe(
 ) -> Observation:
     positions, behind = await _observe_streams(js, namespace)
     for name, url in sorted(urls.items()):
-        appended, lagging = await _observe_service(http, name, url)
-        positions.append((f"{name}:appended", appended))
+        published, lagging = await _observe_service(http, name, url)
+        positions.append((f"{name}:published", published))
         behind.extend(lagging)
     return Observation(tuple(positions), tuple(behind))
 
@@ -101,14 +101,17 @@ async def wait_until_settled(
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         previous: Observation | None = None
+        quiet_since = loop.time()
         async with httpx.AsyncClient(timeout=5.0) as http:
             while True:
                 current = await observe(js, http, namespace, urls)
-                unchanged = previous is not None and current.positions == previous.positions
-                if not current.behind and unchanged:
+                now = loop.time()
+                if previous is None or current.positions != previous.positions:
+                    quiet_since = now
+                if not current.behind and now - quiet_since >= QUIET_S:
                     return
                 previous = current
-                if loop.time() >= deadline:
+                if now >= deadline:
                     waiting = ", ".join(current.behind) or "events were still arriving"
                     raise CliError(
                         f"The services did not settle within {timeout:g} s; still waiting on: "

@@ -123,9 +123,13 @@ class Simulator:
                         await self.perform(action)
                         self.on_progress(moment, 1)
 
-            async with asyncio.TaskGroup() as group:
-                for actions in lanes.values():
-                    group.create_task(run_lane(actions))
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for actions in lanes.values():
+                        group.create_task(run_lane(actions))
+            except ExceptionGroup as failed:
+                # The first lane's failure says what went wrong; the others were cancelled.
+                raise failed.exceptions[0] from None
 
     async def perform(self, action: Action) -> Any:
         key = _idempotency_key(action)
