@@ -16,6 +16,7 @@ from daybook_shared.runtime.settings import DEVELOPMENT_JWT_SECRET
 # A service restarting (the restart test, an operator's restart) refuses connections for a while;
 # a request that never reached it is retried this long.
 RECONNECT_PATIENCE_S = 60.0
+CONFLICT_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,16 @@ class ApiError(CliError):
         self.detail = detail
 
 
+def _is_concurrency_conflict(answer: httpx.Response) -> bool:
+    if answer.status_code != 409:
+        return False
+    try:
+        body = answer.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("error") == "concurrency"
+
+
 def _detail(answer: httpx.Response) -> str:
     try:
         body = answer.json()
@@ -125,11 +136,18 @@ class ServiceClient:
             headers["Content-Type"] = content_type
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.patience
+        conflicts = 0
         while True:
             try:
                 answer = await self._http.request(
                     method, path, headers=headers, json=json, content=content, params=params
                 )
+                if _is_concurrency_conflict(answer) and conflicts < CONFLICT_RETRIES:
+                    # Another command appended to the same stream first and the service ran out
+                    # of its own retries; nothing was stored, so asking again is safe.
+                    conflicts += 1
+                    await asyncio.sleep(0.05 * conflicts)
+                    continue
                 break
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 failure: httpx.TransportError = exc

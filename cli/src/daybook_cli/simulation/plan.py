@@ -90,6 +90,11 @@ class SetGoal(Action):
     supervisor_id: str
     amount: Decimal
 
+    @property
+    def lane(self) -> str:
+        """Goals are derived from their team's target, one after another (one stream)."""
+        return f"target:{self.team_id}"
+
 
 @dataclass(frozen=True)
 class RegisterCustomer(Action):
