@@ -39,8 +39,6 @@ from daybook_cli.system import LocalSystem
 from daybook_shared.infra import Infra
 from daybook_shared.runtime.clock import FileClock
 
-pytestmark = pytest.mark.slow
-
 STARTS_ON = date(2026, 9, 7)  # a Monday: two ISO weeks, ten working days
 ENDS_ON = date(2026, 9, 20)
 PERIOD_ID = "e2e-2026-09a"

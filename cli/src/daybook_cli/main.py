@@ -39,6 +39,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 period_app = typer.Typer(help="Appraisal periods.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: events a consumer could not apply.", no_args_is_help=True)
@@ -172,6 +173,11 @@ def import_roster(
     file: Annotated[Path, typer.Argument(help="The HR system's export: a .csv or .json file.")],
 ) -> None:
     """Publish the hirings, transfers and leavings in FILE on the HR stream (idempotent).
+
+    One row (CSV, with a header) or object (JSON: a list, or {"events": [...]}) per fact:
+    event (hired, transferred or left; default hired), employee_id, effective_on (YYYY-MM-DD),
+    display_name, team_id, supervisor_id, role (salesperson, supervisor, hr), timezone (IANA),
+    reason (left). Any bad row stops the import before anything is published.
 
     Reads NATS_URL, DAYBOOK_NAMESPACE and DAYBOOK_NATS_USER / DAYBOOK_NATS_PASSWORD (the
     hr-import user of deploy/nats); without NATS_URL, the system `daybook up` runs, if any."""
