@@ -4,8 +4,9 @@ from typing import ClassVar
 from uuid import uuid4
 
 import nats
-from nats.js.errors import NotFoundError
 import pytest
+from nats.js.errors import NotFoundError
+
 from daybook_shared.contracts import Context, Event
 from daybook_shared.kit.consumer import ConsumerSettings, DeadLetters, attach_projection
 from daybook_shared.kit.eventstore import Position
@@ -101,18 +102,18 @@ async def seen(pool):
 
 
 async def test_events_are_applied_once_in_order(pool, published, consuming):
-    projection, broker = consuming
+    _, running = consuming
     await published("E1", "E2", "E3")
-    await broker.start()
+    await running.start()
     await eventually(lambda: _count(pool, 3))
     assert await seen(pool) == ["E1", "E2", "E3"]
     assert await pool.fetchval("SELECT count(*) FROM inbox WHERE consumer = 'seen_v1'") == 3
 
 
 async def test_a_redelivered_event_changes_nothing(pool, published, consuming, js, namespace):
-    projection, broker = consuming
+    _, running = consuming
     await published("E1")
-    await broker.start()
+    await running.start()
     await eventually(lambda: _count(pool, 1))
     # The same event again under another message id (JetStream's dedup would drop the same id).
     [stored] = await published.store.read_all(Position())
@@ -129,8 +130,8 @@ async def test_a_redelivered_event_changes_nothing(pool, published, consuming, j
 async def test_malformed_and_unknown_messages_are_parked_and_the_rest_flow(
     pool, published, consuming, js, namespace
 ):
-    projection, broker = consuming
-    await broker.start()
+    _, running = consuming
+    await running.start()
     subject = namespace.subject("hr", "EmployeeHired", "E9")
     await js.publish(subject, b"{not json")
     unknown = json.loads((await _one_envelope(published)).model_dump_json())
@@ -154,10 +155,10 @@ async def _one_envelope(published):
 async def test_a_poison_event_is_parked_after_max_deliver_and_replayed_after_a_fix(
     pool, published, consuming
 ):
-    projection, broker = consuming
+    projection, running = consuming
     projection.poison = {"E2"}
     await published("E1", "E2", "E3")
-    await broker.start()
+    await running.start()
     await eventually(lambda: _dead(pool, 1), timeout=15)
     await eventually(lambda: _count(pool, 2))
     assert sorted(await seen(pool)) == ["E1", "E3"]
@@ -176,10 +177,10 @@ async def test_a_poison_event_is_parked_after_max_deliver_and_replayed_after_a_f
 
 
 async def test_a_failing_event_holds_back_later_events_of_its_key_only(pool, published, consuming):
-    projection, broker = consuming
+    projection, running = consuming
     projection.poison = {"E2"}
     await published("E1", "E2", "E3")
-    await broker.start()
+    await running.start()
     await eventually(lambda: _count(pool, 2))
     projection.poison = set()  # the fault clears before max_deliver: nothing is parked
     await eventually(lambda: _count(pool, 3))

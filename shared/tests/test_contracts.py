@@ -94,8 +94,14 @@ def _v1_to_v2(data: dict) -> dict:
 def _envelope(version: int, payload: dict) -> Envelope:
     now = datetime(2026, 3, 2, tzinfo=UTC)
     return Envelope(
-        event_id=uuid4(), event_type="TestClockedIn", schema_version=version,
-        stream_id="s", stream_version=1, occurred_at=now, recorded_at=now, producer="test",
+        event_id=uuid4(),
+        event_type="TestClockedIn",
+        schema_version=version,
+        stream_id="s",
+        stream_version=1,
+        occurred_at=now,
+        recorded_at=now,
+        producer="test",
         payload=payload,
     )
 
@@ -114,8 +120,13 @@ def test_a_version_newer_than_the_reader_is_refused_clearly():
 
 
 def test_payloads_refuse_unknown_fields_and_are_immutable():
-    fields = dict(employee_id="E1", display_name="A", team_id="T1", timezone="Asia/Shanghai",
-                  hired_on="2026-03-01")
+    fields = dict(
+        employee_id="E1",
+        display_name="A",
+        team_id="T1",
+        timezone="Asia/Shanghai",
+        hired_on="2026-03-01",
+    )
     with pytest.raises(ValidationError, match="extra"):
         EmployeeHired(**fields, salary=1)
     hired = EmployeeHired(**fields)
@@ -135,8 +146,9 @@ def test_money_is_decimal_with_a_currency():
 
 
 def test_subjects_carry_context_event_and_key_under_the_namespace():
-    hired = EmployeeHired(employee_id="E1", display_name="A", team_id="T1",
-                          timezone="UTC", hired_on="2026-03-01")
+    hired = EmployeeHired(
+        employee_id="E1", display_name="A", team_id="T1", timezone="UTC", hired_on="2026-03-01"
+    )
     assert Namespace().subject_for(hired) == "hr.v1.employee_hired.E1"
     assert Namespace("t1").subject_for(hired) == "t1.hr.v1.employee_hired.E1"
     assert Namespace().stream_name("attendance") == "ATTENDANCE"

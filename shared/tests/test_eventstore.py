@@ -2,6 +2,7 @@ import asyncio
 from uuid import uuid4
 
 import pytest
+
 from daybook_shared.kit.db import connect
 from daybook_shared.kit.eventstore import (
     CommandMeta,

@@ -9,6 +9,8 @@ from pathlib import Path
 import asyncpg
 import nats
 import pytest
+from nats.js.api import StreamConfig
+
 from daybook_shared.infra import (
     Infra,
     InfraError,
@@ -22,7 +24,6 @@ from daybook_shared.infra import (
 )
 from daybook_shared.infra.probes import nats_answers, postgres_answers
 from daybook_shared.testing.helpers import eventually
-from nats.js.api import StreamConfig
 
 
 @pytest.fixture

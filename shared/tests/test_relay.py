@@ -6,6 +6,7 @@ from pathlib import Path
 
 import nats
 import pytest
+
 from daybook_shared.contracts import Context, Envelope
 from daybook_shared.kit.relay import CommitNotifier, OutboxRelay
 from daybook_shared.testing.helpers import collect_events, eventually

@@ -14,6 +14,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import Depends, FastAPI
+from structlog.testing import capture_logs
+
 from daybook_shared.runtime.auth import (
     AuthenticationError,
     JwtAuthenticator,
@@ -24,8 +27,6 @@ from daybook_shared.runtime.auth import (
     require_roles,
 )
 from daybook_shared.runtime.settings import ServiceSettings
-from fastapi import Depends, FastAPI
-from structlog.testing import capture_logs
 
 SECRET = "test-secret-long-enough-for-every-hmac-algorithm-even-hs512-0123456789"
 NOW = datetime.now(UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from daybook_shared.runtime.clock import Clock, ManualClock, SystemClock
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -83,5 +84,6 @@ def test_a_simulated_clock_is_refused_in_production():
     from daybook_shared.runtime.settings import ServiceSettings
 
     with pytest.raises(ValueError, match="clock_file"):
-        ServiceSettings(service_name="x", environment="production", clock_file="/tmp/c",
-                        jwt_secret="x" * 40)
+        ServiceSettings(
+            service_name="x", environment="production", clock_file="/tmp/c", jwt_secret="x" * 40
+        )

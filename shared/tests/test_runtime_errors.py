@@ -7,13 +7,14 @@ from typing import Annotated
 
 import httpx
 import pytest
+from fastapi import Depends, FastAPI
+from pydantic import BaseModel, Field, ValidationError
+from structlog.testing import capture_logs
+
 from daybook_shared.errors import Conflict, DomainError, Forbidden, InvalidCommand, NotFound
 from daybook_shared.runtime.auth import JwtAuthenticator, Principal, get_principal, mint_token
 from daybook_shared.runtime.errors import install_error_handlers
 from daybook_shared.runtime.logging import CorrelationIdMiddleware
-from fastapi import Depends, FastAPI
-from pydantic import BaseModel, Field, ValidationError
-from structlog.testing import capture_logs
 
 SECRET = "errors-test-secret-long-enough-for-hs256-0123456789"
 

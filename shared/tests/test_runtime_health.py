@@ -10,9 +10,10 @@ import asyncpg
 import httpx
 import nats
 import pytest
-from daybook_shared.runtime.health import health_router, nats_check, postgres_check
 from fastapi import FastAPI
 from nats.aio.client import Client as NatsClient
+
+from daybook_shared.runtime.health import health_router, nats_check, postgres_check
 
 # Environment first (CI, deployments), then the servers this machine runs on loopback.
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

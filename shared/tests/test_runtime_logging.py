@@ -11,6 +11,8 @@ from uuid import UUID
 import httpx
 import pytest
 import structlog
+from fastapi import FastAPI, Request
+
 from daybook_shared.runtime.logging import (
     CorrelationIdMiddleware,
     bind_correlation_id,
@@ -18,7 +20,6 @@ from daybook_shared.runtime.logging import (
     correlation_id_bound,
     current_correlation_id,
 )
-from fastapi import FastAPI, Request
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
+
 from daybook_shared.runtime.metrics import (
     UNMATCHED_ROUTE,
     HttpMetricsMiddleware,
@@ -10,8 +13,6 @@ from daybook_shared.runtime.metrics import (
     install_metrics,
     metrics_router,
 )
-from fastapi import FastAPI
-from prometheus_client.parser import text_string_to_metric_families
 
 
 def sample(metrics: ServiceMetrics, name: str, **labels: str) -> float | None:

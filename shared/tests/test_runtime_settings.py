@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from daybook_shared.runtime.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
 from pydantic import ValidationError
+
+from daybook_shared.runtime.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
 
 PRODUCTION_SECRET = "p" * 40
 

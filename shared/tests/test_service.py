@@ -4,6 +4,9 @@ from datetime import UTC, date, datetime
 from typing import Annotated, ClassVar
 
 import pytest
+from fastapi import APIRouter, Depends, Header
+from pydantic import BaseModel
+
 from daybook_shared.contracts import Context, Event
 from daybook_shared.contracts.hr import EmployeeHired
 from daybook_shared.kit.eventstore import NewEvent
@@ -14,8 +17,6 @@ from daybook_shared.runtime.service import Kit, ServiceSpec, asyncapi_document, 
 from daybook_shared.runtime.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
 from daybook_shared.testing.helpers import collect_events, eventually
 from daybook_shared.testing.http import serve_app
-from fastapi import APIRouter, Depends, Header
-from pydantic import BaseModel
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

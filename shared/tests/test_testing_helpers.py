@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+from nats.js import JetStreamContext
+
 from daybook_shared.contracts import Namespace
 from daybook_shared.infra import Infra
 from daybook_shared.testing.helpers import (
@@ -14,7 +16,6 @@ from daybook_shared.testing.helpers import (
     eventually,
     stream_messages,
 )
-from nats.js import JetStreamContext
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC).isoformat()
 

@@ -3,8 +3,9 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from daybook_shared.testing.http import serve_app
 from fastapi import FastAPI, Request
+
+from daybook_shared.testing.http import serve_app
 
 
 def _app_with_lifespan(events: list[str]) -> FastAPI:

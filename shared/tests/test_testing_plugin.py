@@ -10,6 +10,7 @@ import re
 import asyncpg
 import nats
 import pytest
+
 from daybook_shared.infra import Infra
 from daybook_shared.testing import plugin
 

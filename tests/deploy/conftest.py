@@ -21,11 +21,12 @@ from typing import Any
 import nats
 import pytest
 import yaml
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+
 from daybook_shared.contracts import Namespace
 from daybook_shared.infra.embedded import free_port, nats_server_binary
 from daybook_shared.testing.helpers import eventually
-from nats.aio.client import Client as NatsClient
-from nats.js import JetStreamContext
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 K8S = REPOSITORY / "deploy" / "k8s"

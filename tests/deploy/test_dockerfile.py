@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from daybook_shared.infra.embedded import free_port
 
 

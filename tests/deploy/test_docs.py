@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from daybook_shared.runtime.settings import ServiceSettings
 from pydantic import AliasChoices
+
+from daybook_shared.runtime.settings import ServiceSettings
 
 
 def _variables() -> set[str]:

@@ -16,11 +16,12 @@ from datetime import UTC, date, datetime
 import nats
 import nats.errors
 import pytest
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
 from daybook_shared.contracts import Namespace
 from daybook_shared.contracts.hr import EmployeeHired
 from daybook_shared.infra.embedded import nats_server_binary
 from daybook_shared.roster import publish_hr_events
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 USERS = ("hr-import", "attendance", "reporting", "crm", "appraisal")
 CONTEXTS = ("hr", "attendance", "reporting", "crm", "appraisal")

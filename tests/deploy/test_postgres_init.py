@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import asyncpg
 import pytest
+
 from daybook_shared.infra import Infra
 from daybook_shared.infra.embedded import postgres_bindir_candidates
 

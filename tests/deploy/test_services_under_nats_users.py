@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from daybook_shared.contracts import Namespace
 from daybook_shared.contracts.hr import EmployeeHired
 from daybook_shared.infra import create_database, drop_database

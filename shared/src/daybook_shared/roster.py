@@ -15,13 +15,15 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from daybook_shared.contracts import Envelope, Namespace
-from daybook_shared.contracts.hr import EmployeeHired, EmployeeLeft, EmployeeTransferred, HrEvent
+from daybook_shared.contracts.hr import EmployeeHired, EmployeeLeft, EmployeeTransferred
 from daybook_shared.kit.ids import derived_id
+
+HrFact = EmployeeHired | EmployeeTransferred | EmployeeLeft
 
 PRODUCER = "hr-import"
 
 
-def _effective(payload: HrEvent) -> datetime:
+def _effective(payload: HrFact) -> datetime:
     if isinstance(payload, EmployeeHired):
         day = payload.hired_on
     elif isinstance(payload, EmployeeTransferred):
@@ -34,7 +36,7 @@ def _effective(payload: HrEvent) -> datetime:
 
 
 def envelope_for(
-    payload: HrEvent, *, version: int, recorded_at: datetime, actor_id: str = PRODUCER
+    payload: HrFact, *, version: int, recorded_at: datetime, actor_id: str = PRODUCER
 ) -> Envelope:
     occurred_at = _effective(payload)
     return Envelope(
@@ -55,6 +57,7 @@ def envelope_for(
 
 async def ensure_hr_stream(js: JetStreamContext, namespace: Namespace) -> None:
     config = namespace.stream_config("hr")
+    assert config.name is not None
     try:
         await js.stream_info(config.name)
     except NotFoundError:
@@ -64,7 +67,7 @@ async def ensure_hr_stream(js: JetStreamContext, namespace: Namespace) -> None:
 async def publish_hr_events(
     js: JetStreamContext,
     namespace: Namespace,
-    payloads: Sequence[HrEvent],
+    payloads: Sequence[HrFact],
     *,
     recorded_at: datetime,
 ) -> int:

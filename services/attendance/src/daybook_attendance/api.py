@@ -15,18 +15,6 @@ from datetime import date, time
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID, uuid4
 
-from daybook_shared.contracts.attendance import (
-    DeviceId,
-    GraceMinutes,
-    LeaveType,
-    Reason,
-    Weekday,
-)
-from daybook_shared.contracts.base import EmployeeId, ShortText, TeamId
-from daybook_shared.contracts.hr import TimeZoneName
-from daybook_shared.errors import Forbidden, InvalidCommand, NotFound
-from daybook_shared.runtime.auth import Principal, Role, require_roles
-from daybook_shared.runtime.service import Kit
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import (
     AwareDatetime,
@@ -52,6 +40,18 @@ from daybook_attendance.domain.errors import UnknownEmployee
 from daybook_attendance.domain.leave import RequestLeave
 from daybook_attendance.domain.roster import Actor, RosterEntry, ensure_may_read
 from daybook_attendance.domain.schedules import AssignWorkSchedule
+from daybook_shared.contracts.attendance import (
+    DeviceId,
+    GraceMinutes,
+    LeaveType,
+    Reason,
+    Weekday,
+)
+from daybook_shared.contracts.base import EmployeeId, ShortText, TeamId
+from daybook_shared.contracts.hr import TimeZoneName
+from daybook_shared.errors import Forbidden, InvalidCommand, NotFound
+from daybook_shared.runtime.auth import Principal, Role, require_roles
+from daybook_shared.runtime.service import Kit
 
 IdempotencyKey = Annotated[
     str | None,

@@ -18,25 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from uuid import UUID
 
 import asyncpg
 import structlog
-from daybook_shared.contracts import Event
-from daybook_shared.contracts.attendance import (
-    HolidayCancelled,
-    HolidayDeclared,
-    LateArrivalRequested,
-    LeaveApproved,
-    LeaveRejected,
-    LeaveRequested,
-    PunchSource,
-    WithdrawalCause,
-    WorkScheduleAssigned,
-)
-from daybook_shared.errors import DomainError
-from daybook_shared.kit.eventstore import NewEvent, UnitOfWork
-from daybook_shared.runtime.service import ServiceKit
 
 from daybook_attendance.domain.calendar import (
     CALENDAR_STREAM,
@@ -98,6 +84,21 @@ from daybook_attendance.domain.schedules import (
     schedule_stream,
 )
 from daybook_attendance.read_models import apply_own, save_day
+from daybook_shared.contracts import Event
+from daybook_shared.contracts.attendance import (
+    HolidayCancelled,
+    HolidayDeclared,
+    LateArrivalRequested,
+    LeaveApproved,
+    LeaveRejected,
+    LeaveRequested,
+    PunchSource,
+    WithdrawalCause,
+    WorkScheduleAssigned,
+)
+from daybook_shared.errors import DomainError
+from daybook_shared.kit.eventstore import NewEvent, UnitOfWork
+from daybook_shared.runtime.service import ServiceKit
 
 log = structlog.get_logger("daybook.attendance")
 
@@ -623,8 +624,12 @@ async def close_due_days(kit: ServiceKit) -> dict:
             try:
                 outcome = await kit.execute(
                     "close_day",
-                    lambda uow, e=row["employee_id"], d=work_date: close_day(
-                        uow, employee_id=e, work_date=d, now=now, in_order=True
+                    partial(
+                        close_day,
+                        employee_id=row["employee_id"],
+                        work_date=work_date,
+                        now=now,
+                        in_order=True,
                     ),
                     principal=None,
                 )

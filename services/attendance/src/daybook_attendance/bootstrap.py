@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from daybook_shared.runtime.clock import Clock
-from daybook_shared.runtime.service import ServiceKit, ServiceSpec, build_service, every
 from fastapi import FastAPI
 
 from daybook_attendance import application
 from daybook_attendance.api import build_router
 from daybook_attendance.projections import RosterProjection
 from daybook_attendance.settings import AttendanceSettings
+from daybook_shared.runtime.clock import Clock
+from daybook_shared.runtime.service import ServiceKit, ServiceSpec, build_service, every
 
 DESCRIPTION = (
     "Working hours and punctuality (R-A1, R-B3.1): work schedules and the holiday calendar, "

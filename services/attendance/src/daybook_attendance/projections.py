@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import asyncpg
+
 from daybook_shared.contracts import Event
 from daybook_shared.contracts.hr import EmployeeHired, EmployeeLeft, EmployeeTransferred
 

@@ -11,6 +11,10 @@ from datetime import datetime
 from typing import TypeAlias
 
 import asyncpg
+
+from daybook_attendance.domain.day import AttendanceDay, DayContext
+from daybook_attendance.domain.evaluation import summarise
+from daybook_attendance.domain.leave import LeaveRequest
 from daybook_shared.contracts import Event
 from daybook_shared.contracts.attendance import (
     AbsenceRecorded,
@@ -30,10 +34,6 @@ from daybook_shared.contracts.attendance import (
     LeaveRequested,
     WorkScheduleAssigned,
 )
-
-from daybook_attendance.domain.day import AttendanceDay, DayContext
-from daybook_attendance.domain.evaluation import summarise
-from daybook_attendance.domain.leave import LeaveRequest
 
 
 async def apply_own(conn: asyncpg.Connection, events: Sequence[Event]) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from daybook_shared.runtime.settings import ServiceSettings
 from pydantic import Field
+
+from daybook_shared.runtime.settings import ServiceSettings
 
 
 class AttendanceSettings(ServiceSettings):

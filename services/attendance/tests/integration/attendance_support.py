@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 import httpx
+from nats.js import JetStreamContext
+
 from daybook_shared.contracts import Envelope, Namespace
 from daybook_shared.contracts.hr import EmployeeHired, HrEvent
 from daybook_shared.roster import publish_hr_events
@@ -15,7 +17,6 @@ from daybook_shared.runtime.auth import mint_token
 from daybook_shared.runtime.clock import ManualClock
 from daybook_shared.runtime.settings import DEVELOPMENT_JWT_SECRET
 from daybook_shared.testing.helpers import eventually, stream_messages
-from nats.js import JetStreamContext
 
 # Sunday 1 March 2026, 20:00 in Shanghai; the server runs in UTC.
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from nats.js import JetStreamContext
+
 from daybook_attendance.bootstrap import build_app
 from daybook_attendance.settings import AttendanceSettings
 from daybook_shared.contracts import Namespace
@@ -13,7 +15,6 @@ from daybook_shared.infra import Infra
 from daybook_shared.runtime.clock import ManualClock
 from daybook_shared.testing.helpers import eventually
 from daybook_shared.testing.http import serve_app
-from nats.js import JetStreamContext
 
 from .attendance_support import ROSTER, START, Attendance
 

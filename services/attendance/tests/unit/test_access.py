@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+
 from daybook_attendance.domain.errors import NotEmployed, NotYourEmployee, UnknownEmployee
 from daybook_attendance.domain.roster import (
     Actor,

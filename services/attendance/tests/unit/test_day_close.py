@@ -4,6 +4,7 @@ from datetime import date
 from uuid import uuid4
 
 import pytest
+
 from daybook_attendance.domain.clocking import (
     CloseDay,
     CorrectDay,

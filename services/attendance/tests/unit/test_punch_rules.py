@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from uuid import uuid4
 
 import pytest
+
 from daybook_attendance.domain.clocking import (
     CorrectDay,
     PunchToAdd,

@@ -4,6 +4,7 @@ from datetime import date, time, timedelta
 from uuid import uuid4
 
 import pytest
+
 from daybook_attendance.domain.calendar import (
     CancelHoliday,
     DeclareHoliday,

@@ -9,6 +9,18 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import uuid4
 
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, status
+from fastapi.responses import JSONResponse, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from daybook_crm import application as app
+from daybook_crm import integration, views
+from daybook_crm.application import Caller
+from daybook_crm.customer_import import COLUMNS, parse_customer_csv
+from daybook_crm.domain import deals
+from daybook_crm.domain.customers import PROFILE_FIELDS
+from daybook_crm.domain.policy import CrmPolicy
+from daybook_crm.settings import CrmSettings
 from daybook_shared.contracts import Money
 from daybook_shared.contracts.base import CustomerId, EmployeeId, Identifier, TeamId
 from daybook_shared.contracts.crm import (
@@ -29,18 +41,6 @@ from daybook_shared.kit.eventstore import UnitOfWork
 from daybook_shared.runtime.auth import Principal, Role, get_principal, require_roles
 from daybook_shared.runtime.logging import current_correlation_id
 from daybook_shared.runtime.service import Kit, ServiceKit
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, status
-from fastapi.responses import JSONResponse, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
-
-from daybook_crm import application as app
-from daybook_crm import integration, views
-from daybook_crm.application import Caller
-from daybook_crm.customer_import import COLUMNS, parse_customer_csv
-from daybook_crm.domain import deals
-from daybook_crm.domain.customers import PROFILE_FIELDS
-from daybook_crm.domain.policy import CrmPolicy
-from daybook_crm.settings import CrmSettings
 
 router = APIRouter()
 

@@ -14,6 +14,20 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import asyncpg
+
+from daybook_crm.domain import (
+    complaints,
+    conduct,
+    customers,
+    deals,
+    inquiries,
+    interactions,
+    satisfaction,
+    staleness,
+)
+from daybook_crm.domain.access import RosterEntry, Viewer, may_act_for
+from daybook_crm.domain.policy import CrmPolicy
+from daybook_crm.projections import apply_own
 from daybook_shared.contracts import Event, Money, Payload
 from daybook_shared.contracts.crm import (
     ComplaintFiled,
@@ -40,20 +54,6 @@ from daybook_shared.errors import Forbidden, InvalidCommand
 from daybook_shared.kit.eventstore import DuplicateEventError, NewEvent, UnitOfWork
 from daybook_shared.runtime.auth import Principal
 from daybook_shared.runtime.service import ServiceKit
-
-from daybook_crm.domain import (
-    complaints,
-    conduct,
-    customers,
-    deals,
-    inquiries,
-    interactions,
-    satisfaction,
-    staleness,
-)
-from daybook_crm.domain.access import RosterEntry, Viewer, may_act_for
-from daybook_crm.domain.policy import CrmPolicy
-from daybook_crm.projections import apply_own
 
 S = TypeVar("S")
 P = TypeVar("P", bound=Payload)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from daybook_shared.runtime.clock import Clock
-from daybook_shared.runtime.service import ServiceKit, ServiceSpec, build_service, every
 from fastapi import FastAPI
 
 from daybook_crm import application
 from daybook_crm.api import router
 from daybook_crm.projections import RosterProjection
 from daybook_crm.settings import CrmSettings
+from daybook_shared.runtime.clock import Clock
+from daybook_shared.runtime.service import ServiceKit, ServiceSpec, build_service, every
 
 DESCRIPTION = (
     "Customers and their owners, record completeness and freshness (R-A5); inquiries and "

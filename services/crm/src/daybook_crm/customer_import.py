@@ -13,9 +13,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from daybook_shared.errors import InvalidCommand
-
 from daybook_crm.domain.customers import PROFILE_FIELDS, normalised, profile_problems
+from daybook_shared.errors import InvalidCommand
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("external_id", "owner_employee_id", "name")
 COLUMNS: tuple[str, ...] = ("external_id", "owner_employee_id", *PROFILE_FIELDS)

@@ -15,6 +15,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import asyncpg
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from daybook_crm import application as app
+from daybook_crm.customer_import import ImportRow, RowProblem
+from daybook_crm.domain import customers, deals, inquiries, satisfaction
+from daybook_crm.domain.customers import PROFILE_FIELDS
+from daybook_crm.domain.policy import CrmPolicy
 from daybook_shared.contracts import Money
 from daybook_shared.contracts.base import EmployeeId
 from daybook_shared.contracts.crm import (
@@ -25,13 +32,6 @@ from daybook_shared.contracts.crm import (
 from daybook_shared.errors import InvalidCommand
 from daybook_shared.kit.eventstore import UnitOfWork
 from daybook_shared.kit.ids import derived_id
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
-
-from daybook_crm import application as app
-from daybook_crm.customer_import import ImportRow, RowProblem
-from daybook_crm.domain import customers, deals, inquiries, satisfaction
-from daybook_crm.domain.customers import PROFILE_FIELDS
-from daybook_crm.domain.policy import CrmPolicy
 
 SourceName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import asyncpg
+
 from daybook_shared.contracts import Event
 from daybook_shared.contracts.crm import (
     ComplaintFiled,

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 from typing import Self
 
-from daybook_shared.runtime.settings import ServiceSettings
 from pydantic import Field, model_validator
 
 from daybook_crm.domain.policy import CrmPolicy
+from daybook_shared.runtime.settings import ServiceSettings
 
 
 class CrmSettings(ServiceSettings):

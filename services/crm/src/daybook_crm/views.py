@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 import asyncpg
-from daybook_shared.errors import Forbidden, NotFound
 
 from daybook_crm.application import Caller, may_act, roster_entry
+from daybook_shared.errors import Forbidden, NotFound
 
 AuditAction = Literal["read_customer", "list_customers", "export_customers"]
 

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from nats.js import JetStreamContext
+
 from daybook_crm.bootstrap import build_app
 from daybook_crm.settings import CrmSettings
 from daybook_shared.contracts import Namespace
@@ -14,7 +16,6 @@ from daybook_shared.roster import publish_hr_events
 from daybook_shared.runtime.clock import ManualClock
 from daybook_shared.testing.helpers import eventually
 from daybook_shared.testing.http import serve_app
-from nats.js import JetStreamContext
 
 from .crm_support import ROSTER, START, Crm
 

@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
+from nats.js import JetStreamContext
+
 from daybook_shared.contracts import Envelope, Namespace
 from daybook_shared.contracts.hr import EmployeeHired
 from daybook_shared.runtime.auth import mint_token
 from daybook_shared.runtime.clock import ManualClock
 from daybook_shared.runtime.settings import DEVELOPMENT_JWT_SECRET
 from daybook_shared.testing.helpers import eventually, stream_messages
-from nats.js import JetStreamContext
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Tuesday, mid-morning in Shanghai.

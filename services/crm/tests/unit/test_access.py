@@ -1,4 +1,5 @@
 import pytest
+
 from daybook_crm.domain.access import RosterEntry, Viewer, may_act_for
 
 E1 = RosterEntry("E1", "north", "S1", "salesperson", "Asia/Shanghai")

@@ -1,6 +1,8 @@
 from datetime import UTC, date, datetime, time
 
 import pytest
+from pydantic import ValidationError
+
 from daybook_crm.domain.business_time import (
     BusinessHours,
     add_business_minutes,
@@ -9,7 +11,6 @@ from daybook_crm.domain.business_time import (
     require_not_future,
 )
 from daybook_shared.errors import InvalidCommand
-from pydantic import ValidationError
 
 HOURS = BusinessHours()  # Monday to Friday, 09:00-18:00
 SHANGHAI = "Asia/Shanghai"

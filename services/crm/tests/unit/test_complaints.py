@@ -2,6 +2,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from daybook_crm.domain import complaints
 from daybook_crm.domain.complaints import (
     FileComplaint,

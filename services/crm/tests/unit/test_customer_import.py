@@ -1,4 +1,5 @@
 import pytest
+
 from daybook_crm.customer_import import RowProblem, parse_customer_csv
 from daybook_shared.errors import InvalidCommand
 

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from daybook_crm.domain import customers
 from daybook_crm.domain.customers import (
     ReassignCustomer,

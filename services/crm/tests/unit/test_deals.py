@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+
 from daybook_crm.domain.customers import Customer
 from daybook_crm.domain.deals import (
     ChangeDealStage,

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from daybook_crm.domain import inquiries
 from daybook_crm.domain.customers import Customer
 from daybook_crm.domain.inquiries import (

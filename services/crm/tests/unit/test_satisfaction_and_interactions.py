@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
+
 from daybook_crm.domain import interactions, satisfaction
 from daybook_crm.domain.customers import Customer
 from daybook_crm.domain.interactions import LogInteraction

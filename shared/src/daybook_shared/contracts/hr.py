@@ -15,7 +15,9 @@ def _known_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Asia/Shanghai)")
+        raise ValueError(
+            f"unknown timezone {name!r} (use an IANA name such as Asia/Shanghai)"
+        ) from None
     return name
 
 

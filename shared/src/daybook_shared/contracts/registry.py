@@ -72,9 +72,7 @@ class EventRegistry:
 
     def read(self, envelope: Envelope) -> Event:
         """Validate an envelope's payload into the current model, upcasting old versions."""
-        version, data = self.upcast(
-            envelope.event_type, envelope.schema_version, envelope.payload
-        )
+        version, data = self.upcast(envelope.event_type, envelope.schema_version, envelope.payload)
         payload = self._models[(envelope.event_type, version)].model_validate(data)
         return Event(envelope=envelope, payload=payload)
 

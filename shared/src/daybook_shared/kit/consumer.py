@@ -119,6 +119,12 @@ class ProjectionRunner:
         self.consumer = projection.name
         self.applied = 0
 
+    @property
+    def _pool(self) -> asyncpg.Pool:
+        if self.pool is None:
+            raise RuntimeError(f"{self.consumer}: the pool is set before consumers run")
+        return self.pool
+
     async def handle_batch(self, messages: Sequence[Msg]) -> None:
         started = time.perf_counter()
         readable: list[tuple[Msg, Event]] = []
@@ -155,7 +161,7 @@ class ProjectionRunner:
     async def _apply_all(
         self, readable: list[tuple[Msg, Event]], unreadable: list[tuple[Msg, str]]
     ) -> int:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire() as conn, conn.transaction():
             for msg, reason in unreadable:
                 await self._park(conn, msg, reason, None)
             return await self._apply(conn, [event for _, event in readable])
@@ -203,7 +209,7 @@ class ProjectionRunner:
         self, readable: list[tuple[Msg, Event]], unreadable: list[tuple[Msg, str]]
     ) -> None:
         for msg, reason in unreadable:
-            async with self.pool.acquire() as conn, conn.transaction():
+            async with self._pool.acquire() as conn, conn.transaction():
                 await self._park(conn, msg, reason, None)
             await msg.ack()
         held_keys: set[str] = set()
@@ -214,7 +220,7 @@ class ProjectionRunner:
                 await msg.nak(delay=self.settings.delay(deliveries))
                 continue
             try:
-                async with self.pool.acquire() as conn, conn.transaction():
+                async with self._pool.acquire() as conn, conn.transaction():
                     applied = await self._apply(conn, [event])
             except INFRASTRUCTURE_ERRORS:
                 held_keys.add(key)
@@ -222,7 +228,7 @@ class ProjectionRunner:
                 continue
             except Exception as exc:
                 if deliveries >= self.settings.max_deliver:
-                    async with self.pool.acquire() as conn, conn.transaction():
+                    async with self._pool.acquire() as conn, conn.transaction():
                         await self._park(conn, msg, _reason(exc), event)
                     log.error(
                         "consumer.parked",

@@ -187,7 +187,9 @@ class OutboxRelay:
 
     async def _lead(self, conn: asyncpg.Connection) -> None:
         lock = f"daybook-relay:{self.schema}:{self.name}"
-        while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", lock):
+        # Polled rather than blocking in pg_advisory_lock: a cancelled wait must not keep a
+        # server-side lock request alive after this task is gone.
+        while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", lock):  # noqa: ASYNC110
             await asyncio.sleep(self.sweep_interval)
         self.is_leader = True
         await conn.add_listener(self.channel, lambda *_: self._wake.set())

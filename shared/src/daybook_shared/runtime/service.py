@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,6 +30,7 @@ from nats.js.errors import NotFoundError
 from pydantic import create_model
 
 from daybook_shared.contracts import REGISTRY, Envelope, Namespace, Payload
+from daybook_shared.errors import Conflict, NotFound
 from daybook_shared.kit.consumer import (
     ConsumerSettings,
     DeadLetters,
@@ -50,7 +51,6 @@ from daybook_shared.kit.eventstore import (
 )
 from daybook_shared.kit.migrator import migrate
 from daybook_shared.kit.relay import CommitNotifier, OutboxRelay
-from daybook_shared.errors import Conflict, NotFound
 from daybook_shared.runtime.auth import JwtAuthenticator, Principal, Role, require_roles
 from daybook_shared.runtime.clock import Clock, FileClock, SystemClock
 from daybook_shared.runtime.errors import install_error_handlers
@@ -61,7 +61,7 @@ from daybook_shared.runtime.settings import ServiceSettings
 
 log = structlog.get_logger("daybook.service")
 
-Job = Callable[["ServiceKit"], Awaitable[None]]
+Job = Callable[["ServiceKit"], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -434,6 +434,7 @@ async def _ensure_stream(
     request is refused and it waits for the owner instead.
     """
     config = namespace.stream_config(context, replicas=replicas)
+    assert config.name is not None
     try:
         await js.stream_info(config.name)
         if own:

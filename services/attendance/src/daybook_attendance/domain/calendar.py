@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from daybook_shared.contracts.attendance import HolidayCancelled, HolidayDeclared
-
 from daybook_attendance.domain.errors import HolidayClash, HolidayNotFound
 from daybook_attendance.domain.events import DecidedEvent
+from daybook_shared.contracts.attendance import HolidayCancelled, HolidayDeclared
 
 CALENDAR_STREAM = "attendance-calendar"
 

@@ -11,22 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from daybook_shared.contracts.attendance import (
-    AttendanceCorrected,
-    ClockedIn,
-    ClockedOut,
-    EarlyLeaveApproved,
-    EarlyLeaveRejected,
-    EarlyLeaveRequested,
-    LateArrivalApproved,
-    LateArrivalRejected,
-    LateArrivalRequested,
-    PunchSource,
-    WithdrawalCause,
-)
-from daybook_shared.errors import DomainError
-from daybook_shared.kit.ids import derived_id
-
 from daybook_attendance.domain.day import (
     AttendanceDay,
     DayContext,
@@ -49,6 +33,22 @@ from daybook_attendance.domain.evaluation import derive, reconcile
 from daybook_attendance.domain.events import DecidedEvent
 from daybook_attendance.domain.schedules import WorkSchedule
 from daybook_attendance.domain.timekeeping import day_end, local_date, local_text, utc
+from daybook_shared.contracts.attendance import (
+    AttendanceCorrected,
+    ClockedIn,
+    ClockedOut,
+    EarlyLeaveApproved,
+    EarlyLeaveRejected,
+    EarlyLeaveRequested,
+    LateArrivalApproved,
+    LateArrivalRejected,
+    LateArrivalRequested,
+    PunchSource,
+    WithdrawalCause,
+)
+from daybook_shared.contracts.base import Payload
+from daybook_shared.errors import DomainError
+from daybook_shared.kit.ids import derived_id
 
 # A device's clock may run a little ahead of the server's; beyond this a punch is refused.
 DEVICE_CLOCK_DRIFT = timedelta(minutes=5)
@@ -384,7 +384,7 @@ def _decide_request(
     if request.kind == "late_arrival":
         start = context.schedule.start_on(day.work_date) if context.schedule else None
         in_advance = start is not None and request.requested_at < start
-        payload = (
+        payload: Payload = (
             LateArrivalApproved(**common, in_advance=in_advance)
             if command.approve
             else LateArrivalRejected(**common)

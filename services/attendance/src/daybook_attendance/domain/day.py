@@ -6,11 +6,15 @@ day's lateness, early leave and absence is serialised by that stream's version.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal, TypeAlias
 from uuid import UUID
 
+from daybook_attendance.domain.events import EventLike
+from daybook_attendance.domain.schedules import WorkSchedule
+from daybook_attendance.domain.timekeeping import utc
 from daybook_shared.contracts.attendance import (
     AbsenceRecorded,
     AttendanceCorrected,
@@ -29,10 +33,6 @@ from daybook_shared.contracts.attendance import (
     LeaveType,
 )
 from daybook_shared.contracts.base import Payload
-
-from daybook_attendance.domain.events import EventLike
-from daybook_attendance.domain.schedules import WorkSchedule
-from daybook_attendance.domain.timekeeping import utc
 
 PunchKind = Literal["in", "out"]
 RequestKind = Literal["late_arrival", "early_leave"]
@@ -205,7 +205,7 @@ def _set_status(day: AttendanceDay, request_id: UUID, status: RequestStatus) -> 
     return replace(day, requests=requests)
 
 
-def replay_day(employee_id: str, work_date: date, events: list[EventLike]) -> AttendanceDay:
+def replay_day(employee_id: str, work_date: date, events: Sequence[EventLike]) -> AttendanceDay:
     day = AttendanceDay(employee_id, work_date)
     for event in events:
         day = evolve_day(day, event)

@@ -14,18 +14,6 @@ from datetime import datetime, timedelta
 from typing import TypeAlias
 from uuid import UUID
 
-from daybook_shared.contracts.attendance import (
-    AbsenceRecorded,
-    AttendanceDayClosed,
-    AttendanceFactWithdrawn,
-    DayKind,
-    DerivedFactType,
-    EarlyDepartureRecorded,
-    LateArrivalRecorded,
-    WithdrawalCause,
-)
-from daybook_shared.kit.ids import derived_id
-
 from daybook_attendance.domain.day import (
     DERIVED_ORDER,
     AttendanceDay,
@@ -40,6 +28,17 @@ from daybook_attendance.domain.timekeeping import (
     minutes_rounded_down,
     minutes_rounded_up,
 )
+from daybook_shared.contracts.attendance import (
+    AbsenceRecorded,
+    AttendanceDayClosed,
+    AttendanceFactWithdrawn,
+    DayKind,
+    DerivedFactType,
+    EarlyDepartureRecorded,
+    LateArrivalRecorded,
+    WithdrawalCause,
+)
+from daybook_shared.kit.ids import derived_id
 
 Derived: TypeAlias = dict[str, tuple[DerivedFact, datetime]]
 """Desired facts by event type, each with its business time."""

@@ -8,15 +8,14 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
+from daybook_attendance.domain.errors import AlreadyDecided, InvalidCommand, RequestNotFound
+from daybook_attendance.domain.events import DecidedEvent
 from daybook_shared.contracts.attendance import (
     LeaveApproved,
     LeaveRejected,
     LeaveRequested,
     LeaveType,
 )
-
-from daybook_attendance.domain.errors import AlreadyDecided, InvalidCommand, RequestNotFound
-from daybook_attendance.domain.events import DecidedEvent
 
 MAX_LEAVE_DAYS = 366
 RequestStatus = Literal["pending", "approved", "rejected"]

@@ -6,11 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
-from daybook_shared.contracts.attendance import WEEKDAYS, Weekday, WorkScheduleAssigned
-
 from daybook_attendance.domain.errors import RetroactiveSchedule
 from daybook_attendance.domain.events import DecidedEvent
 from daybook_attendance.domain.timekeeping import day_start, local_date, local_instant
+from daybook_shared.contracts.attendance import WEEKDAYS, Weekday, WorkScheduleAssigned
 
 
 @dataclass(frozen=True)

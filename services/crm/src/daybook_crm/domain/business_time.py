@@ -11,8 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from daybook_shared.errors import InvalidCommand
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from daybook_shared.errors import InvalidCommand
 
 # A calendar with no working day in ten years cannot place a deadline: refuse instead of looping.
 _SEARCH_HORIZON_DAYS = 3660

@@ -7,6 +7,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
+from daybook_crm.domain.business_time import (
+    add_business_minutes,
+    business_minutes_between,
+    elapsed_minutes,
+    require_not_future,
+)
+from daybook_crm.domain.customers import Customer
+from daybook_crm.domain.policy import CrmPolicy
 from daybook_shared.contracts import Payload
 from daybook_shared.contracts.crm import (
     ComplaintFiled,
@@ -19,15 +27,6 @@ from daybook_shared.contracts.crm import (
 from daybook_shared.errors import Conflict, InvalidCommand, NotFound
 from daybook_shared.kit.eventstore import NewEvent
 from daybook_shared.kit.ids import derived_id
-
-from daybook_crm.domain.business_time import (
-    add_business_minutes,
-    business_minutes_between,
-    elapsed_minutes,
-    require_not_future,
-)
-from daybook_crm.domain.customers import Customer
-from daybook_crm.domain.policy import CrmPolicy
 
 
 def stream_id(complaint_id: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from daybook_crm.domain.business_time import require_not_future
+from daybook_crm.domain.policy import GiftPolicy
 from daybook_shared.contracts import Money
 from daybook_shared.contracts.crm import (
     ConductBreachKind,
@@ -20,9 +22,6 @@ from daybook_shared.contracts.crm import (
 )
 from daybook_shared.errors import Conflict, Forbidden, InvalidCommand
 from daybook_shared.kit.eventstore import NewEvent
-
-from daybook_crm.domain.business_time import require_not_future
-from daybook_crm.domain.policy import GiftPolicy
 
 RULES_BROKEN: dict[ConductBreachKind, tuple[str, ...]] = {
     "improper_dealing": ("R-B3.2",),

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from daybook_crm.domain.business_time import require_not_future
 from daybook_shared.contracts import Payload
 from daybook_shared.contracts.crm import (
     CustomerReassigned,
@@ -21,8 +22,6 @@ from daybook_shared.contracts.crm import (
 )
 from daybook_shared.errors import Conflict, InvalidCommand, NotFound
 from daybook_shared.kit.eventstore import NewEvent
-
-from daybook_crm.domain.business_time import require_not_future
 
 PROFILE_FIELDS: tuple[str, ...] = (
     "name",

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
+from daybook_crm.domain.business_time import require_not_future
+from daybook_crm.domain.customers import Customer
 from daybook_shared.contracts import Money, Payload
 from daybook_shared.contracts.crm import (
     DealLost,
@@ -19,9 +21,6 @@ from daybook_shared.contracts.crm import (
 )
 from daybook_shared.errors import Conflict, InvalidCommand, NotFound
 from daybook_shared.kit.eventstore import NewEvent
-
-from daybook_crm.domain.business_time import require_not_future
-from daybook_crm.domain.customers import Customer
 
 DealStatus = Literal["open", "won", "lost"]
 

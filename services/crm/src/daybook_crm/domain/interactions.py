@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from daybook_crm.domain.business_time import require_not_future
+from daybook_crm.domain.customers import Customer
 from daybook_shared.contracts.crm import InteractionChannel, InteractionLogged
 from daybook_shared.errors import Conflict
 from daybook_shared.kit.eventstore import NewEvent
-
-from daybook_crm.domain.business_time import require_not_future
-from daybook_crm.domain.customers import Customer
 
 
 def stream_id(interaction_id: str) -> str:

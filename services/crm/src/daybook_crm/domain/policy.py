@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from daybook_crm.domain.business_time import BusinessHours
 from daybook_shared.contracts import Money
 from daybook_shared.contracts.crm import (
     ComplaintSeverity,
@@ -16,9 +19,6 @@ from daybook_shared.contracts.crm import (
     InquiryChannel,
 )
 from daybook_shared.contracts.hr import TimeZoneName
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from daybook_crm.domain.business_time import BusinessHours
 
 _HOUR = 60
 _DAY = 9 * _HOUR  # one business day of the default 09:00-18:00 window

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from daybook_crm.domain.business_time import require_not_future
+from daybook_crm.domain.customers import Customer
 from daybook_shared.contracts.crm import RecordSource, SatisfactionRated
 from daybook_shared.errors import Conflict, InvalidCommand
 from daybook_shared.kit.eventstore import NewEvent
-
-from daybook_crm.domain.business_time import require_not_future
-from daybook_crm.domain.customers import Customer
 
 LOWEST_RATING = 1
 HIGHEST_RATING = 5
