@@ -33,7 +33,7 @@ test: sync  ## run every test (NATS and PostgreSQL: from NATS_URL/DATABASE_URL, 
 lint: sync  ## ruff (lint and format) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared/src $(wildcard services/*/src)
+	$(BIN)/mypy shared/src $(wildcard services/*/src) cli/src
 
 .PHONY: help
 help:  ## list the targets

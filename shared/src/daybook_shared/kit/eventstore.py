@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import random
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -270,8 +271,6 @@ class EventStore:
                     stream_id, expected_version, [r[0] for r in rows]
                 ) from None
             raise ConcurrencyError(stream_id, expected_version) from None
-        if self._on_appended is not None:
-            self._on_appended(stored)
         return stored
 
     async def execute(
@@ -281,7 +280,7 @@ class EventStore:
         meta: CommandMeta,
         idempotency_key: str | None = None,
         fingerprint: str = "",
-        retries: int = 3,
+        retries: int = 6,
     ) -> CommandOutcome:
         """Run `handler` in one transaction, retrying it on a concurrency conflict.
 
@@ -296,10 +295,14 @@ class EventStore:
             except ConcurrencyError:
                 if attempt > retries:
                     raise
-                await asyncio.sleep(0.005 * attempt)
+                # Jittered back-off, so writers contending for one stream stop colliding.
+                await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
                 continue
-            if outcome.events and self.on_committed is not None:
-                self.on_committed()
+            if outcome.events:
+                if self._on_appended is not None:  # counted once committed, never rolled back
+                    self._on_appended(outcome.events)
+                if self.on_committed is not None:
+                    self.on_committed()
             return outcome
 
     async def _execute_once(
