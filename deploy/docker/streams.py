@@ -28,11 +28,12 @@ from collections.abc import Sequence
 
 import nats
 import nats.errors
-from daybook_shared.contracts import Context, Namespace
 from nats.aio.client import Client as NatsClient
 from nats.js.errors import NotFoundError
 from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from daybook_shared.contracts import Context, Namespace
 
 CONNECT_TIMEOUT_S = 5
 WAIT_POLL_S = 2.0

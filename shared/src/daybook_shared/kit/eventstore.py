@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import random
 import json
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
