@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import httpx
 from asgi_lifespan import LifespanManager
 
@@ -26,3 +27,17 @@ async def serve_app(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+@asynccontextmanager
+async def serve_app_with_database(
+    app: Any, database_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, asyncpg.Connection]]:
+    """`serve_app(app)` and a connection to the service's database (to look at its tables),
+    both closed on exit."""
+    async with serve_app(app) as client:
+        db = await asyncpg.connect(database_url)
+        try:
+            yield client, db
+        finally:
+            await db.close()
