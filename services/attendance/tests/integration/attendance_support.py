@@ -1,4 +1,4 @@
-"""Helpers for the attendance integration tests: tokens, the roster, a handle on the service."""
+"""Helpers for the attendance integration tests: the roster, tokens, a handle on the service."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import httpx
 from nats.js import JetStreamContext
 
 from daybook_shared.contracts import Envelope, Namespace
-from daybook_shared.contracts.hr import EmployeeHired, HrEvent
+from daybook_shared.contracts.hr import HrEvent
 from daybook_shared.roster import publish_hr_events
-from daybook_shared.runtime.auth import mint_token
 from daybook_shared.runtime.clock import ManualClock
-from daybook_shared.runtime.settings import DEVELOPMENT_JWT_SECRET
-from daybook_shared.testing.helpers import eventually, stream_messages
+from daybook_shared.testing.auth import as_employee, as_hr, as_integration
+from daybook_shared.testing.events import published_events
+from daybook_shared.testing.roster import hire
 
 # Sunday 1 March 2026, 20:00 in Shanghai; the server runs in UTC.
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -24,47 +24,16 @@ MONDAY = date(2026, 3, 2)
 
 # North team (Shanghai, UTC+8): supervisor S1 with E1 and E2. South team (New York, with
 # daylight saving from 8 March 2026): supervisor S2 with E3.
+HIRED_ON = date(2025, 1, 1)
+NEW_YORK = "America/New_York"
 ROSTER = [
-    EmployeeHired(
-        employee_id="S1",
-        display_name="Supervisor North",
-        team_id="north",
-        role="supervisor",
-        timezone="Asia/Shanghai",
-        hired_on=date(2025, 1, 1),
+    hire("S1", "Supervisor North", "north", role="supervisor", hired_on=HIRED_ON),
+    hire("E1", "Seller One", "north", supervisor_id="S1", hired_on=HIRED_ON),
+    hire("E2", "Seller Two", "north", supervisor_id="S1", hired_on=HIRED_ON),
+    hire(
+        "S2", "Supervisor South", "south", role="supervisor", timezone=NEW_YORK, hired_on=HIRED_ON
     ),
-    EmployeeHired(
-        employee_id="E1",
-        display_name="Seller One",
-        team_id="north",
-        supervisor_id="S1",
-        timezone="Asia/Shanghai",
-        hired_on=date(2025, 1, 1),
-    ),
-    EmployeeHired(
-        employee_id="E2",
-        display_name="Seller Two",
-        team_id="north",
-        supervisor_id="S1",
-        timezone="Asia/Shanghai",
-        hired_on=date(2025, 1, 1),
-    ),
-    EmployeeHired(
-        employee_id="S2",
-        display_name="Supervisor South",
-        team_id="south",
-        role="supervisor",
-        timezone="America/New_York",
-        hired_on=date(2025, 1, 1),
-    ),
-    EmployeeHired(
-        employee_id="E3",
-        display_name="Seller Three",
-        team_id="south",
-        supervisor_id="S2",
-        timezone="America/New_York",
-        hired_on=date(2025, 1, 1),
-    ),
+    hire("E3", "Seller Three", "south", supervisor_id="S2", timezone=NEW_YORK, hired_on=HIRED_ON),
 ]
 
 
@@ -72,21 +41,8 @@ def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
 
-def token(role: str, subject: str, employee_id: str | None = None) -> dict[str, str]:
-    signed = mint_token(DEVELOPMENT_JWT_SECRET, role=role, subject=subject, employee_id=employee_id)
-    return {"Authorization": f"Bearer {signed}"}
-
-
-def as_employee(employee_id: str) -> dict[str, str]:
-    return token("employee", f"user-{employee_id}", employee_id)
-
-
-def as_supervisor(employee_id: str) -> dict[str, str]:
-    return token("supervisor", f"user-{employee_id}", employee_id)
-
-
-HR = token("hr", "hr-officer")
-DEVICE = token("integration", "gate-controller")
+HR = as_hr()
+DEVICE = as_integration("gate-controller")
 
 
 @dataclass
@@ -160,12 +116,5 @@ class Attendance:
     async def published(self, *event_types: str) -> list[Envelope]:
         """Attendance's events on JetStream (of `event_types`, if given), once the relay has
         published everything stored so far."""
-        stored = await self.stored_count()
-
-        async def all_published() -> list[Envelope]:
-            messages = await stream_messages(self.js, self.namespace.stream_name("attendance"))
-            assert len(messages) == stored, f"{len(messages)} of {stored} published"
-            return [Envelope.model_validate_json(m.data) for m in messages]
-
-        envelopes = await eventually(all_published)
+        envelopes = await published_events(self.js, self.namespace, self.db, "attendance")
         return [e for e in envelopes if not event_types or e.event_type in event_types]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 from nats.js import JetStreamContext
 
@@ -13,8 +12,8 @@ from daybook_attendance.settings import AttendanceSettings
 from daybook_shared.contracts import Namespace
 from daybook_shared.infra import Infra
 from daybook_shared.runtime.clock import ManualClock
-from daybook_shared.testing.helpers import eventually
-from daybook_shared.testing.http import serve_app
+from daybook_shared.testing.http import serve_app_with_database
+from daybook_shared.testing.roster import publish_roster_and_wait
 
 from .attendance_support import ROSTER, START, Attendance
 
@@ -44,17 +43,9 @@ async def attendance(
     js: JetStreamContext,
     database_url: str,
 ) -> AsyncIterator[Attendance]:
-    async with serve_app(build_app(settings, clock=clock)) as http:
-        db = await asyncpg.connect(database_url)
-        try:
-            service = Attendance(http, clock, namespace, js, db)
-            await service.publish_hr(*ROSTER)
-
-            async def roster_known() -> None:
-                count = await db.fetchval("SELECT count(*) FROM attendance.roster")
-                assert count == len(ROSTER)
-
-            await eventually(roster_known)
-            yield service
-        finally:
-            await db.close()
+    app = build_app(settings, clock=clock)
+    async with serve_app_with_database(app, database_url) as (http, db):
+        await publish_roster_and_wait(
+            js, namespace, ROSTER, recorded_at=clock.now(), db=db, roster_table="attendance.roster"
+        )
+        yield Attendance(http, clock, namespace, js, db)

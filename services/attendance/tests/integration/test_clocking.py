@@ -2,7 +2,9 @@
 
 from datetime import date
 
-from .attendance_support import DEVICE, HR, MONDAY, as_employee, utc
+from daybook_shared.testing.auth import as_employee
+
+from .attendance_support import DEVICE, HR, MONDAY, utc
 
 CSV_UPLOAD = (
     "employee_id,kind,device_time\n"

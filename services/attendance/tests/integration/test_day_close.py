@@ -4,10 +4,11 @@ import asyncio
 from datetime import date
 
 from daybook_attendance.bootstrap import build_app
+from daybook_shared.testing.auth import as_supervisor
 from daybook_shared.testing.helpers import eventually
 from daybook_shared.testing.http import serve_app
 
-from .attendance_support import DEVICE, HR, MONDAY, as_supervisor, utc
+from .attendance_support import DEVICE, HR, MONDAY, utc
 
 
 async def test_weekend_and_holiday_are_closed_without_absences(attendance):

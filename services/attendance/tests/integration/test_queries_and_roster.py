@@ -3,9 +3,10 @@
 from datetime import date
 
 from daybook_shared.contracts.hr import EmployeeLeft, EmployeeTransferred
+from daybook_shared.testing.auth import as_employee, as_supervisor
 from daybook_shared.testing.helpers import eventually
 
-from .attendance_support import DEVICE, HR, MONDAY, as_employee, as_supervisor, utc
+from .attendance_support import DEVICE, HR, MONDAY, utc
 
 
 async def test_an_employees_month_counts_what_the_appraisal_counts(attendance):

@@ -2,7 +2,9 @@
 
 from datetime import date
 
-from .attendance_support import HR, MONDAY, as_employee, as_supervisor, utc
+from daybook_shared.testing.auth import as_employee, as_supervisor
+
+from .attendance_support import HR, MONDAY, utc
 
 
 async def ask_late(attendance, employee_id, *, at, expected_arrival, work_date=MONDAY):
