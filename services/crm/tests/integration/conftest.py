@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 from nats.js import JetStreamContext
 
@@ -12,10 +11,9 @@ from daybook_crm.bootstrap import build_app
 from daybook_crm.settings import CrmSettings
 from daybook_shared.contracts import Namespace
 from daybook_shared.infra import Infra
-from daybook_shared.roster import publish_hr_events
 from daybook_shared.runtime.clock import ManualClock
-from daybook_shared.testing.helpers import eventually
-from daybook_shared.testing.http import serve_app
+from daybook_shared.testing.http import serve_app_with_database
+from daybook_shared.testing.roster import publish_roster_and_wait
 
 from .crm_support import ROSTER, START, Crm
 
@@ -43,18 +41,16 @@ async def crm(
     js: JetStreamContext,
     database_url: str,
 ) -> AsyncIterator[Crm]:
-    async with serve_app(build_app(settings, clock=clock)) as http:
-        db = await asyncpg.connect(database_url)
-        try:
-            service = Crm(http, clock, namespace, js, db)
-            await publish_hr_events(js, namespace, ROSTER, recorded_at=clock.now())
-
-            async def roster_known() -> None:
-                count = await db.fetchval("SELECT count(*) FROM crm.roster")
-                assert count == len(ROSTER)
-
-            # The first consumer of a fresh stream may take a while on a busy machine.
-            await eventually(roster_known, timeout=30)
-            yield service
-        finally:
-            await db.close()
+    app = build_app(settings, clock=clock)
+    async with serve_app_with_database(app, database_url) as (http, db):
+        # The first consumer of a fresh stream may take a while on a busy machine.
+        await publish_roster_and_wait(
+            js,
+            namespace,
+            ROSTER,
+            recorded_at=clock.now(),
+            db=db,
+            roster_table="crm.roster",
+            timeout=30,
+        )
+        yield Crm(http, clock, namespace, js, db)

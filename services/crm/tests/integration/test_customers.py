@@ -1,6 +1,8 @@
 from datetime import timedelta
 
-from .crm_support import HR, INTEGRATION, Crm, as_employee, as_supervisor
+from daybook_shared.testing.auth import as_employee, as_supervisor
+
+from .crm_support import HR, INTEGRATION, Crm
 
 
 async def test_customers_are_registered_updated_and_reassigned_as_ids_and_facts(crm: Crm):

@@ -1,4 +1,6 @@
-from .crm_support import HR, Crm, as_employee, as_supervisor
+from daybook_shared.testing.auth import as_employee, as_supervisor
+
+from .crm_support import HR, Crm
 
 
 def cny(amount: str) -> dict[str, str]:

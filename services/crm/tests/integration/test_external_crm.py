@@ -1,4 +1,6 @@
-from .crm_support import HR, INTEGRATION, Crm, as_employee
+from daybook_shared.testing.auth import as_employee
+
+from .crm_support import HR, INTEGRATION, Crm
 
 
 def change(kind: str, external_id: str, version: int, data: dict, **more: object) -> dict:

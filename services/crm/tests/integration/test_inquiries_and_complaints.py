@@ -4,10 +4,11 @@ from unittest.mock import ANY
 
 from daybook_crm.bootstrap import build_app
 from daybook_crm.settings import CrmSettings
+from daybook_shared.testing.auth import as_employee, as_supervisor
 from daybook_shared.testing.helpers import eventually
 from daybook_shared.testing.http import serve_app
 
-from .crm_support import HR, INTEGRATION, Crm, as_employee, as_supervisor, shanghai
+from .crm_support import HR, INTEGRATION, Crm, shanghai
 
 
 def instant(text: str) -> datetime:

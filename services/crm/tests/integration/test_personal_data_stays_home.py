@@ -3,9 +3,10 @@
 from datetime import timedelta
 
 from daybook_shared.contracts import REGISTRY
+from daybook_shared.testing.auth import as_employee, as_supervisor
 from daybook_shared.testing.helpers import stream_messages
 
-from .crm_support import HR, INTEGRATION, Crm, as_employee, as_supervisor
+from .crm_support import HR, INTEGRATION, Crm
 
 PERSONAL = {
     "name": "Zhang Wei Trading",
