@@ -6,8 +6,6 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
-import asyncpg
-
 from daybook_reporting.bootstrap import build_app
 from daybook_reporting.domain.daily_reports import missed_report_event_id
 from daybook_shared.contracts.attendance import (
@@ -17,21 +15,11 @@ from daybook_shared.contracts.attendance import (
 )
 from daybook_shared.contracts.hr import EmployeeLeft, EmployeeTransferred
 from daybook_shared.kit.ids import derived_id
+from daybook_shared.testing.auth import as_employee, as_supervisor
 from daybook_shared.testing.helpers import eventually
-from daybook_shared.testing.http import serve_app
+from daybook_shared.testing.http import serve_app, serve_app_with_database
 
-from .reporting_support import (
-    HR,
-    MONDAY,
-    ROSTER,
-    SCHEDULER,
-    START,
-    Reporting,
-    as_employee,
-    as_supervisor,
-    report,
-    shanghai,
-)
+from .reporting_support import HR, MONDAY, ROSTER, SCHEDULER, START, Reporting, report, shanghai
 
 TUESDAY_START = shanghai(2026, 3, 3, 9, 0)
 
@@ -319,20 +307,17 @@ async def test_the_background_sweep_records_missed_reports(
 ):
     background = settings.model_copy(update={"run_sweeps": True, "sweep_interval_s": 0.05})
     clock.set(TUESDAY_START + timedelta(minutes=1))
-    async with serve_app(build_app(background, clock=clock)) as http:
-        db = await asyncpg.connect(database_url)
-        try:
-            service = Reporting(http, clock, namespace, js, db)
-            for hired in ROSTER:
-                await service.publish("hr", hired)
+    app = build_app(background, clock=clock)
+    async with serve_app_with_database(app, database_url) as (http, db):
+        service = Reporting(http, clock, namespace, js, db)
+        for hired in ROSTER:
+            await service.publish("hr", hired)
 
-            async def missed_recorded() -> None:
-                ids = {r["event_id"] for r in await service.stored("DailyReportMissed")}
-                assert derived_id("DailyReportMissed", "E1", "2026-03-02") in ids
+        async def missed_recorded() -> None:
+            ids = {r["event_id"] for r in await service.stored("DailyReportMissed")}
+            assert derived_id("DailyReportMissed", "E1", "2026-03-02") in ids
 
-            await eventually(missed_recorded)
-        finally:
-            await db.close()
+        await eventually(missed_recorded)
 
 
 async def test_transfers_route_reports_and_leaving_ends_the_demand(reporting: Reporting):

@@ -7,8 +7,9 @@ from typing import Any
 from uuid import UUID
 
 from daybook_reporting.domain.goals import goal_id_for, missed_progress_event_id
+from daybook_shared.testing.auth import as_employee, as_supervisor
 
-from .reporting_support import HR, Reporting, as_employee, as_supervisor, shanghai
+from .reporting_support import HR, Reporting, shanghai
 
 MARCH_TARGET = {
     "team_id": "north",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .reporting_support import HR, Reporting, as_employee, as_supervisor
+from daybook_shared.testing.auth import as_employee, as_supervisor
+
+from .reporting_support import HR, Reporting
 
 
 async def test_market_report_is_published_without_personal_data(reporting: Reporting):
