@@ -13,21 +13,17 @@ import asyncpg
 import httpx
 from nats.js import JetStreamContext
 
-from daybook_shared.contracts import (
-    REGISTRY,
-    Envelope,
-    Money,
-    Namespace,
-    Payload,
-    attendance,
-    crm,
-    reporting,
-)
-from daybook_shared.contracts.hr import EmployeeHired
-from daybook_shared.runtime.auth import mint_token
+from daybook_shared.contracts import Envelope, Money, Namespace, Payload, attendance, crm, reporting
 from daybook_shared.runtime.clock import ManualClock
-from daybook_shared.runtime.settings import DEVELOPMENT_JWT_SECRET
-from daybook_shared.testing.helpers import eventually, stream_messages
+from daybook_shared.testing.auth import as_hr, as_integration
+from daybook_shared.testing.events import (
+    foreign_envelope,
+    publish_envelope,
+    published_events,
+    stored_events,
+)
+from daybook_shared.testing.helpers import eventually
+from daybook_shared.testing.roster import hire
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -42,79 +38,17 @@ START = shanghai(2026, 11, 2, 9)
 AFTER_NOVEMBER = shanghai(2026, 12, 1, 8)
 
 # Team north: supervisor S1 with E1 and E2. Team south: supervisor S2 with E3.
+HIRED_ON = date(2025, 1, 1)
 ROSTER = [
-    EmployeeHired(
-        employee_id="S1",
-        display_name="Supervisor North",
-        team_id="north",
-        role="supervisor",
-        timezone="Asia/Shanghai",
-        hired_on=date(2020, 1, 1),
-    ),
-    EmployeeHired(
-        employee_id="E1",
-        display_name="Seller One",
-        team_id="north",
-        supervisor_id="S1",
-        timezone="Asia/Shanghai",
-        hired_on=date(2025, 1, 1),
-    ),
-    EmployeeHired(
-        employee_id="E2",
-        display_name="Seller Two",
-        team_id="north",
-        supervisor_id="S1",
-        timezone="Asia/Shanghai",
-        hired_on=date(2025, 1, 1),
-    ),
-    EmployeeHired(
-        employee_id="S2",
-        display_name="Supervisor South",
-        team_id="south",
-        role="supervisor",
-        timezone="Asia/Shanghai",
-        hired_on=date(2020, 1, 1),
-    ),
-    EmployeeHired(
-        employee_id="E3",
-        display_name="Seller Three",
-        team_id="south",
-        supervisor_id="S2",
-        timezone="Asia/Shanghai",
-        hired_on=date(2025, 1, 1),
-    ),
+    hire("S1", "Supervisor North", "north", role="supervisor"),
+    hire("E1", "Seller One", "north", supervisor_id="S1", hired_on=HIRED_ON),
+    hire("E2", "Seller Two", "north", supervisor_id="S1", hired_on=HIRED_ON),
+    hire("S2", "Supervisor South", "south", role="supervisor"),
+    hire("E3", "Seller Three", "south", supervisor_id="S2", hired_on=HIRED_ON),
 ]
 
-
-def token(role: str, subject: str, employee_id: str | None = None) -> dict[str, str]:
-    signed = mint_token(DEVELOPMENT_JWT_SECRET, role=role, subject=subject, employee_id=employee_id)
-    return {"Authorization": f"Bearer {signed}"}
-
-
-def as_employee(employee_id: str) -> dict[str, str]:
-    return token("employee", f"user-{employee_id}", employee_id)
-
-
-def as_supervisor(employee_id: str) -> dict[str, str]:
-    return token("supervisor", f"user-{employee_id}", employee_id)
-
-
-HR = token("hr", "hr-officer", "H1")
-SCHEDULER = token("integration", "appraisal-scheduler")
-
-
-def envelope(payload: Payload, at: datetime, event_id: UUID | None = None) -> Envelope:
-    return Envelope(
-        event_id=event_id or uuid4(),
-        event_type=payload.event_type,
-        schema_version=payload.schema_version,
-        stream_id=f"{payload.context}-{uuid4()}",
-        stream_version=1,
-        occurred_at=at,
-        recorded_at=at,
-        producer=payload.context,
-        payload=payload.model_dump(mode="json"),
-    )
+HR = as_hr(employee_id="H1")
+SCHEDULER = as_integration("appraisal-scheduler")
 
 
 def late_arrival(employee_id: str, day: date, *, excused: bool = False) -> Payload:
@@ -204,18 +138,12 @@ class Appraisal:
     ) -> Envelope:
         """Publish another context's event as its producer would (`dedupe=False` lets the same
         event reach the stream twice, as a republish after the dedupe window would)."""
-        sent = envelope(payload, at or self.clock.now(), event_id)
+        sent = foreign_envelope(payload, at or self.clock.now(), event_id=event_id)
         await self.send(sent, dedupe=dedupe)
         return sent
 
     async def send(self, sent: Envelope, *, dedupe: bool = True) -> None:
-        headers = {"Nats-Msg-Id": str(sent.event_id)} if dedupe else None
-        await self.js.publish(
-            self.namespace.subject_for(REGISTRY.read(sent).payload),
-            sent.model_dump_json().encode(),
-            stream=self.namespace.stream_name(sent.producer),
-            headers=headers,
-        )
+        await publish_envelope(self.js, self.namespace, sent, dedupe=dedupe)
 
     async def consumed(self, *event_ids: UUID) -> None:
         """Wait until the consumer has applied these events."""
@@ -244,23 +172,11 @@ class Appraisal:
         return answer.json()
 
     async def stored(self, event_type: str | None = None) -> list[dict[str, Any]]:
-        rows = await self.db.fetch(
-            """SELECT event_id, event_type, payload, occurred_at FROM appraisal.events
-               WHERE $1::text IS NULL OR event_type = $1 ORDER BY position""",
-            event_type,
-        )
-        return [dict(r) for r in rows]
+        return await stored_events(self.db, "appraisal", event_type)
 
     async def published(self, event_type: str | None = None) -> list[Envelope]:
         """The appraisal's events on JetStream, once the relay has published all that is stored."""
-        stored = await self.db.fetchval("SELECT count(*) FROM appraisal.events")
-
-        async def all_published() -> list[Envelope]:
-            messages = await stream_messages(self.js, self.namespace.stream_name("appraisal"))
-            assert len(messages) == stored, f"{len(messages)} of {stored} published"
-            return [Envelope.model_validate_json(m.data) for m in messages]
-
-        envelopes = await eventually(all_published)
+        envelopes = await published_events(self.js, self.namespace, self.db, "appraisal")
         return [e for e in envelopes if event_type is None or e.event_type == event_type]
 
     async def scorecard(

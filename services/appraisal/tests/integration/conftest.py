@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 from nats.js import JetStreamContext
 
@@ -13,8 +12,8 @@ from daybook_appraisal.settings import AppraisalSettings
 from daybook_shared.contracts import Namespace
 from daybook_shared.infra import Infra
 from daybook_shared.runtime.clock import ManualClock
-from daybook_shared.testing.helpers import eventually
-from daybook_shared.testing.http import serve_app
+from daybook_shared.testing.http import serve_app_with_database
+from daybook_shared.testing.roster import wait_for_roster
 
 from .appraisal_support import ROSTER, START, Appraisal
 
@@ -43,18 +42,10 @@ async def appraisal(
     js: JetStreamContext,
     database_url: str,
 ) -> AsyncIterator[Appraisal]:
-    async with serve_app(build_app(settings, clock=clock)) as http:
-        db = await asyncpg.connect(database_url)
-        try:
-            service = Appraisal(http, clock, namespace, js, db)
-            for hired in ROSTER:
-                await service.publish(hired)
-
-            async def roster_known() -> None:
-                count = await db.fetchval("SELECT count(*) FROM appraisal.roster")
-                assert count == len(ROSTER)
-
-            await eventually(roster_known)
-            yield service
-        finally:
-            await db.close()
+    app = build_app(settings, clock=clock)
+    async with serve_app_with_database(app, database_url) as (http, db):
+        service = Appraisal(http, clock, namespace, js, db)
+        for hired in ROSTER:
+            await service.publish(hired)
+        await wait_for_roster(db, "appraisal.roster", len(ROSTER))
+        yield service

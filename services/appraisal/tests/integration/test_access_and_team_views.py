@@ -1,17 +1,9 @@
 """Who sees what: own scorecard, a supervisor's team, hr everything; scoreboard and bands."""
 
 from daybook_shared.contracts.hr import EmployeeTransferred
+from daybook_shared.testing.auth import as_employee, as_supervisor
 
-from .appraisal_support import (
-    HR,
-    Appraisal,
-    as_employee,
-    as_supervisor,
-    deal_won,
-    rated,
-    sales_goal,
-    shanghai,
-)
+from .appraisal_support import HR, Appraisal, deal_won, rated, sales_goal, shanghai
 
 
 async def test_scorecards_are_visible_to_the_employee_their_supervisor_and_hr(

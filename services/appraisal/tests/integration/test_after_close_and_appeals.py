@@ -2,12 +2,12 @@
 
 from datetime import date, datetime
 
+from daybook_shared.testing.auth import as_employee, as_supervisor
+
 from .appraisal_support import (
     AFTER_NOVEMBER,
     HR,
     Appraisal,
-    as_employee,
-    as_supervisor,
     gift_accepted,
     late_arrival,
     shanghai,

@@ -4,11 +4,11 @@ from datetime import date
 from uuid import uuid4
 
 from daybook_shared.contracts import Envelope, attendance, reporting
+from daybook_shared.testing.events import foreign_envelope
 
 from .appraisal_support import (
     Appraisal,
     deal_won,
-    envelope,
     late_arrival,
     points,
     rated,
@@ -21,10 +21,10 @@ from .appraisal_support import (
 def month_of(employee_id: str) -> list[Envelope]:
     """A month of facts, in the order they happened, including a withdrawal and a late report."""
     late = [
-        envelope(late_arrival(employee_id, date(2026, 11, day)), shanghai(2026, 11, day, 9))
+        foreign_envelope(late_arrival(employee_id, date(2026, 11, day)), shanghai(2026, 11, day, 9))
         for day in (3, 10, 17)
     ]
-    withdrawn = envelope(
+    withdrawn = foreign_envelope(
         attendance.AttendanceFactWithdrawn(
             employee_id=employee_id,
             work_date=date(2026, 11, 3),
@@ -35,7 +35,7 @@ def month_of(employee_id: str) -> list[Envelope]:
         late[0].occurred_at,
     )
     deadline = shanghai(2026, 11, 5, 9)
-    missed = envelope(
+    missed = foreign_envelope(
         reporting.DailyReportMissed(
             employee_id=employee_id,
             report_date=date(2026, 11, 4),
@@ -44,7 +44,7 @@ def month_of(employee_id: str) -> list[Envelope]:
         ),
         deadline,
     )
-    submitted_late = envelope(
+    submitted_late = foreign_envelope(
         reporting.DailyReportSubmitted(
             employee_id=employee_id,
             report_date=date(2026, 11, 4),
@@ -61,17 +61,19 @@ def month_of(employee_id: str) -> list[Envelope]:
         shanghai(2026, 11, 5, 11),
     )
     return [
-        envelope(sales_goal(employee_id, "100000.00"), shanghai(2026, 11, 1, 9)),
+        foreign_envelope(sales_goal(employee_id, "100000.00"), shanghai(2026, 11, 1, 9)),
         *late,
         withdrawn,
         missed,
         submitted_late,
-        envelope(deal_won(employee_id, "40000.00"), shanghai(2026, 11, 12, 15)),
-        envelope(deal_won(employee_id, "30000.00"), shanghai(2026, 11, 19, 15)),
-        envelope(rated(employee_id, 5), shanghai(2026, 11, 13, 15)),
-        envelope(rated(employee_id, 3), shanghai(2026, 11, 20, 15)),
-        envelope(training(employee_id, date(2026, 11, 21), "6"), shanghai(2026, 11, 21, 18)),
-        envelope(
+        foreign_envelope(deal_won(employee_id, "40000.00"), shanghai(2026, 11, 12, 15)),
+        foreign_envelope(deal_won(employee_id, "30000.00"), shanghai(2026, 11, 19, 15)),
+        foreign_envelope(rated(employee_id, 5), shanghai(2026, 11, 13, 15)),
+        foreign_envelope(rated(employee_id, 3), shanghai(2026, 11, 20, 15)),
+        foreign_envelope(
+            training(employee_id, date(2026, 11, 21), "6"), shanghai(2026, 11, 21, 18)
+        ),
+        foreign_envelope(
             reporting.CertificationObtained(
                 entry_id=uuid4(),
                 employee_id=employee_id,

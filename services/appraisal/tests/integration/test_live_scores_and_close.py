@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from daybook_shared.testing.auth import as_employee
 from daybook_shared.testing.helpers import eventually
 
 from .appraisal_support import (
@@ -9,7 +10,6 @@ from .appraisal_support import (
     HR,
     SCHEDULER,
     Appraisal,
-    as_employee,
     deal_won,
     late_arrival,
     points,

@@ -3,12 +3,12 @@
 from datetime import date
 
 from daybook_appraisal.policy_files import SHIPPED_POLICY_DIR
+from daybook_shared.testing.auth import as_supervisor
 
 from .appraisal_support import (
     AFTER_NOVEMBER,
     HR,
     Appraisal,
-    as_supervisor,
     deal_won,
     late_arrival,
     rated,
