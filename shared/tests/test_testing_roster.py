@@ -9,7 +9,12 @@ from nats.js import JetStreamContext
 from daybook_shared.contracts import Namespace
 from daybook_shared.contracts.hr import EmployeeHired
 from daybook_shared.testing.helpers import collect_events
-from daybook_shared.testing.roster import hire, publish_roster_and_wait, wait_for_roster
+from daybook_shared.testing.roster import (
+    hire,
+    publish_roster_and_wait,
+    two_teams,
+    wait_for_roster,
+)
 
 RECORDED_AT = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -38,6 +43,27 @@ def test_hire_is_a_salesperson_in_shanghai_hired_in_2020_unless_told() -> None:
         date(2025, 1, 1),
         None,
     )
+
+
+def test_two_teams_has_a_supervisor_over_two_sellers_and_one_over_one() -> None:
+    roster = two_teams(sellers_hired_on=date(2025, 1, 1), south_timezone="America/New_York")
+
+    assert [(h.employee_id, h.team_id, h.role, h.supervisor_id) for h in roster] == [
+        ("S1", "north", "supervisor", None),
+        ("E1", "north", "salesperson", "S1"),
+        ("E2", "north", "salesperson", "S1"),
+        ("S2", "south", "supervisor", None),
+        ("E3", "south", "salesperson", "S2"),
+    ]
+    assert [h.hired_on.year for h in roster] == [2020, 2025, 2025, 2020, 2025]
+    assert [h.timezone for h in roster] == ["Asia/Shanghai"] * 3 + ["America/New_York"] * 2
+    assert [h.display_name for h in roster] == [
+        "Supervisor North",
+        "Seller One",
+        "Seller Two",
+        "Supervisor South",
+        "Seller Three",
+    ]
 
 
 async def test_publish_roster_and_wait_publishes_on_hr_and_waits_for_the_table(

@@ -39,6 +39,37 @@ def hire(
     )
 
 
+def two_teams(
+    *,
+    sellers_hired_on: date,
+    supervisors_hired_on: date = DEFAULT_HIRED_ON,
+    south_timezone: str = DEFAULT_TIMEZONE,
+) -> list[EmployeeHired]:
+    """The usual test organisation: team north, supervisor S1 with sellers E1 and E2 (in
+    Shanghai); team south, supervisor S2 with seller E3 (in `south_timezone`)."""
+    return [
+        hire("S1", "Supervisor North", "north", role="supervisor", hired_on=supervisors_hired_on),
+        hire("E1", "Seller One", "north", supervisor_id="S1", hired_on=sellers_hired_on),
+        hire("E2", "Seller Two", "north", supervisor_id="S1", hired_on=sellers_hired_on),
+        hire(
+            "S2",
+            "Supervisor South",
+            "south",
+            role="supervisor",
+            timezone=south_timezone,
+            hired_on=supervisors_hired_on,
+        ),
+        hire(
+            "E3",
+            "Seller Three",
+            "south",
+            supervisor_id="S2",
+            timezone=south_timezone,
+            hired_on=sellers_hired_on,
+        ),
+    ]
+
+
 async def wait_for_roster(
     db: asyncpg.Connection,
     roster_table: str,
