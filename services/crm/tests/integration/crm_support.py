@@ -15,7 +15,7 @@ from daybook_shared.contracts import Envelope, Namespace
 from daybook_shared.runtime.clock import ManualClock
 from daybook_shared.testing.auth import as_employee, as_hr, as_integration
 from daybook_shared.testing.events import published_events, stored_events
-from daybook_shared.testing.roster import hire
+from daybook_shared.testing.roster import two_teams
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Tuesday, mid-morning in Shanghai.
@@ -23,13 +23,7 @@ START = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
 
 # North team: supervisor S1 with salespeople E1 and E2. South team: S2 with E3.
 HIRED_ON = date(2021, 1, 1)
-ROSTER = [
-    hire("S1", "Supervisor North", "north", role="supervisor"),
-    hire("E1", "Seller One", "north", supervisor_id="S1", hired_on=HIRED_ON),
-    hire("E2", "Seller Two", "north", supervisor_id="S1", hired_on=HIRED_ON),
-    hire("S2", "Supervisor South", "south", role="supervisor"),
-    hire("E3", "Seller Three", "south", supervisor_id="S2", hired_on=HIRED_ON),
-]
+ROSTER = two_teams(sellers_hired_on=HIRED_ON)
 
 HR = as_hr()
 INTEGRATION = as_integration("crm-sync")
