@@ -23,7 +23,7 @@ from daybook_shared.testing.events import (
     stored_events,
 )
 from daybook_shared.testing.helpers import eventually
-from daybook_shared.testing.roster import hire
+from daybook_shared.testing.roster import two_teams
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -39,13 +39,7 @@ AFTER_NOVEMBER = shanghai(2026, 12, 1, 8)
 
 # Team north: supervisor S1 with E1 and E2. Team south: supervisor S2 with E3.
 HIRED_ON = date(2025, 1, 1)
-ROSTER = [
-    hire("S1", "Supervisor North", "north", role="supervisor"),
-    hire("E1", "Seller One", "north", supervisor_id="S1", hired_on=HIRED_ON),
-    hire("E2", "Seller Two", "north", supervisor_id="S1", hired_on=HIRED_ON),
-    hire("S2", "Supervisor South", "south", role="supervisor"),
-    hire("E3", "Seller Three", "south", supervisor_id="S2", hired_on=HIRED_ON),
-]
+ROSTER = two_teams(sellers_hired_on=HIRED_ON)
 
 HR = as_hr(employee_id="H1")
 SCHEDULER = as_integration("appraisal-scheduler")
