@@ -16,7 +16,7 @@ from daybook_shared.roster import publish_hr_events
 from daybook_shared.runtime.clock import ManualClock
 from daybook_shared.testing.auth import as_employee, as_hr, as_integration
 from daybook_shared.testing.events import published_events
-from daybook_shared.testing.roster import hire
+from daybook_shared.testing.roster import two_teams
 
 # Sunday 1 March 2026, 20:00 in Shanghai; the server runs in UTC.
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -25,16 +25,9 @@ MONDAY = date(2026, 3, 2)
 # North team (Shanghai, UTC+8): supervisor S1 with E1 and E2. South team (New York, with
 # daylight saving from 8 March 2026): supervisor S2 with E3.
 HIRED_ON = date(2025, 1, 1)
-NEW_YORK = "America/New_York"
-ROSTER = [
-    hire("S1", "Supervisor North", "north", role="supervisor", hired_on=HIRED_ON),
-    hire("E1", "Seller One", "north", supervisor_id="S1", hired_on=HIRED_ON),
-    hire("E2", "Seller Two", "north", supervisor_id="S1", hired_on=HIRED_ON),
-    hire(
-        "S2", "Supervisor South", "south", role="supervisor", timezone=NEW_YORK, hired_on=HIRED_ON
-    ),
-    hire("E3", "Seller Three", "south", supervisor_id="S2", timezone=NEW_YORK, hired_on=HIRED_ON),
-]
+ROSTER = two_teams(
+    sellers_hired_on=HIRED_ON, supervisors_hired_on=HIRED_ON, south_timezone="America/New_York"
+)
 
 
 def utc(*parts: int) -> datetime:
