@@ -59,7 +59,7 @@ def timers_off(starts_on: date) -> dict[str, dict[str, str]]:
     """The settings that hand the services' scheduled work to the simulation (see above)."""
     once_a_day = str(24 * 3600)
     return {
-        "attendance": {"DAYBOOK_DAY_CLOSE_INTERVAL_S": once_a_day},
+        "attendance": {"DAYBOOK_RUN_SCHEDULER": "false"},
         "reporting": {
             "DAYBOOK_RUN_SWEEPS": "false",
             "DAYBOOK_REPORTS_REQUIRED_FROM": starts_on.isoformat(),

@@ -34,6 +34,10 @@ def build_app(settings: AttendanceSettings | None = None, *, clock: Clock | None
         migrations=["daybook_attendance"],
         routers=[build_router(upload_max_punches=settings.upload_max_punches)],
         projections=[RosterProjection()],
-        jobs=[every(timedelta(seconds=settings.day_close_interval_s), day_close, name="day-close")],
+        jobs=(
+            [every(timedelta(seconds=settings.day_close_interval_s), day_close, name="day-close")]
+            if settings.run_scheduler
+            else []
+        ),
     )
     return build_service(spec, settings, clock=clock)

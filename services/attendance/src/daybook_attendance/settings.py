@@ -13,6 +13,9 @@ class AttendanceSettings(ServiceSettings):
     day_close_interval_s: float = Field(
         default=60.0, gt=0, description="How often the scheduled day close looks for ended days"
     )
+    run_scheduler: bool = Field(
+        default=True, description="run the scheduled day close in the background"
+    )
     upload_max_punches: int = Field(
         default=5000, ge=1, description="The most punches one device upload may carry"
     )

@@ -25,13 +25,13 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def settings(infra: Infra, database_url: str, namespace: Namespace) -> AttendanceSettings:
-    # The scheduled close runs once at start-up (nothing is due then) and not again during a
-    # test, which runs the close through the API; one test runs the scheduler itself.
+    # Tests run the close through the API; one test runs the scheduler itself. A second replica
+    # started mid-test would otherwise close due days at its start-up, before the API calls.
     return AttendanceSettings(
         database_url=database_url,
         nats_url=infra.nats_url,
         namespace=namespace.prefix,
-        day_close_interval_s=3600,
+        run_scheduler=False,
     )
 
 

@@ -196,7 +196,7 @@ async def test_two_replicas_closing_the_same_days_at_once_record_each_fact_once(
 async def test_the_scheduler_closes_ended_days_by_itself(attendance, settings, clock):
     await attendance.assign_schedule("E1")
     clock.set(utc(2026, 3, 2, 16, 0))
-    fast = settings.model_copy(update={"day_close_interval_s": 0.05})
+    fast = settings.model_copy(update={"day_close_interval_s": 0.05, "run_scheduler": True})
     async with serve_app(build_app(fast, clock=clock)):
 
         async def monday_closed() -> None:
