@@ -60,7 +60,13 @@ async def published(pool, namespace, js, database_url):
                 await uow.append(f"employee-{employee}", [hired(employee)])
 
             await store.execute(handler, meta=META)
-        await relay.publish_pending()
+
+        async def all_published():
+            # An event behind the watermark (a consumer's transaction may be open) waits.
+            await relay.publish_pending()
+            return await relay.backlog() == 0
+
+        await eventually(all_published)
 
     publish.store = store
     return publish

@@ -418,8 +418,14 @@ class DurableConsumer:
                         log.warning("consumer.pull_failed", durable=self.durable, error=repr(exc))
                         await asyncio.sleep(1.0)
                         continue
+                if nc.is_closed:
+                    log.info("consumer.connection_closed", durable=self.durable)
+                    return
                 try:
-                    first = await asyncio.wait_for(queue.get(), expires + 1.0)
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                    # cancellation that lands as the queue yields, leaving the loop running.
+                    async with asyncio.timeout(expires + 1.0):
+                        first = await queue.get()
                 except TimeoutError:
                     requested = 0  # the requests expired; their status messages went missing
                     continue

@@ -63,6 +63,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.sweep_interval = sweep_interval
         self.ack_timeout = ack_timeout
+        self.catch_up_interval = min(0.02, sweep_interval)
         self.on_published = on_published
         self.channel = channel_for(schema)
         self._wake = asyncio.Event()
@@ -116,7 +117,8 @@ class OutboxRelay:
         for item, future in zip(batch, futures, strict=True):
             if failure is None:
                 try:
-                    ack = await asyncio.wait_for(future, self.ack_timeout)
+                    async with asyncio.timeout(self.ack_timeout):
+                        ack = await future
                     if ack.stream is None:
                         raise PublishError(f"no stream acknowledged {item.subject}")
                     done = item.at
@@ -208,8 +210,12 @@ class OutboxRelay:
                 continue
             if conn.is_closed():
                 raise ConnectionError("relay lost its PostgreSQL connection")
+            # Committed events still behind the watermark (an older transaction is running,
+            # on any database of the server) are retried soon, not at the next sweep.
+            pause = self.catch_up_interval if await self.backlog() else self.sweep_interval
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.sweep_interval)
+                async with asyncio.timeout(pause):
+                    await self._wake.wait()
 
 
 class CommitNotifier:

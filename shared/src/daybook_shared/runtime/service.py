@@ -417,7 +417,8 @@ async def _stop(kit: ServiceKit, tasks: list[asyncio.Task[None]]) -> None:
         try:
             # A query cancelled with its task can keep a connection busy while the server
             # processes the cancel; do not let that hold the shutdown for long.
-            await asyncio.wait_for(kit.pool.close(), 5.0)
+            async with asyncio.timeout(5.0):
+                await kit.pool.close()
         except TimeoutError:
             log.warning("service.pool_close_timeout", service=kit.spec.name)
             kit.pool.terminate()

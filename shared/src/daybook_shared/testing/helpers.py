@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -125,7 +126,8 @@ async def delete_namespace_streams(nats_url: str, namespace: Namespace) -> list[
         js = client.jetstream()
         names = [name for name in await _stream_names(js) if name.startswith(start)]
         for name in names:
-            await js.delete_stream(name)
+            with contextlib.suppress(NotFoundError):  # already gone: that is the goal
+                await js.delete_stream(name)
         return names
     finally:
         await client.close()
