@@ -1,6 +1,7 @@
 """A month of an organisation's work, simulated: punches for attendance's device uploads, a
-customer list for crm's import, and the reporting and crm facts of every working day as the
-services would have published them (shared contracts, deterministic event ids).
+customer list for crm's import, and the facts of every working day as the services would have
+published them (shared contracts, deterministic event ids): reporting's and crm's, and
+attendance's for the days whose punches are not uploaded.
 
 Deterministic for a seed. Per employee and working day: a clock-in around 09:00 (about one in
 ten late) and a clock-out after 18:00; a daily report on most days; two customer interactions;
@@ -21,6 +22,7 @@ from uuid import UUID
 from organisation import local
 
 from daybook_shared.contracts import Envelope, Money, Namespace, Payload
+from daybook_shared.contracts.attendance import ClockedIn, ClockedOut, LateArrivalRecorded
 from daybook_shared.contracts.crm import (
     CustomerRecordUpdated,
     DealWon,
@@ -37,6 +39,7 @@ EMPLOYEE = "EMPLOYEEXX"
 SUPERVISOR = "SUPERVISORXX"
 CUSTOMER = "CUSTOMERXX"
 EVENT_ID = "00000000-0000-4000-8000-00000000feed"
+PUNCH_ID = "00000000-0000-4000-8000-00000000cafe"
 ENTRY_ID = UUID("00000000-0000-4000-8000-00000000beef")
 
 
@@ -83,7 +86,6 @@ def customer_id(employee: str, k: int) -> str:
     return f"C{employee}-{k}"
 
 
-# (share of employee-days, template builder) per event type the services would have published
 def _daily_report(day: date) -> Payload:
     start = local(day, 18, 30)
     return DailyReportSubmitted(
@@ -162,6 +164,7 @@ def _record_update(day: date) -> Payload:
     )
 
 
+# (share of employee-days, builder): the reporting and crm facts of a working day
 MIX = (
     (0.92, _daily_report),
     (0.05, _training),
@@ -174,39 +177,89 @@ MIX = (
 )
 
 
+def _punch(kind: type[ClockedIn] | type[ClockedOut], day: date, hour: int, minute: int) -> Payload:
+    at = local(day, hour, minute)
+    return kind(
+        punch_id=UUID(PUNCH_ID),
+        employee_id=EMPLOYEE,
+        work_date=day,
+        at=at,
+        source="device",
+        device_id="GATE-1",
+        device_time=at,
+        received_at=at,
+    )
+
+
+def _attendance_day(day: date, late: bool) -> list[Payload]:
+    """What attendance records for a working day with both punches (R-A1: 5 minutes' grace)."""
+    if not late:
+        return [_punch(ClockedIn, day, 8, 55), _punch(ClockedOut, day, 18, 10)]
+    arrived = local(day, 9, 25)
+    return [
+        _punch(ClockedIn, day, 9, 25),
+        LateArrivalRecorded(
+            employee_id=EMPLOYEE,
+            work_date=day,
+            punch_id=UUID(PUNCH_ID),
+            scheduled_start=local(day, 9),
+            arrived_at=arrived,
+            minutes_late=25,
+            grace_minutes=5,
+            excused=False,
+        ),
+        _punch(ClockedOut, day, 18, 10),
+    ]
+
+
+def _serialised(namespace: Namespace, payload: Payload, day: date) -> tuple[str, str, str]:
+    body = Envelope(
+        event_id=UUID(EVENT_ID),
+        event_type=payload.event_type,
+        schema_version=payload.schema_version,
+        stream_id=f"{payload.context}-{EMPLOYEE}-{day.isoformat()}",
+        stream_version=1,
+        occurred_at=local(day, 17),
+        recorded_at=local(day, 17),
+        producer=payload.context,
+        actor_id=EMPLOYEE,
+        payload=payload.model_dump(mode="json"),
+    ).model_dump_json()
+    return (
+        payload.event_type,
+        namespace.subject(payload.context, payload.event_type, EMPLOYEE),
+        body,
+    )
+
+
 def facts(
-    namespace: Namespace, people: Sequence[EmployeeHired], days: Sequence[date], seed: int
+    namespace: Namespace,
+    people: Sequence[EmployeeHired],
+    days: Sequence[date],
+    seed: int,
+    *,
+    attendance_days: Sequence[date] = (),
 ) -> Iterator[tuple[str, bytes, str]]:
-    """(subject, body, event id) of every reporting and crm fact of the month, in day order."""
+    """(subject, body, event id) of every reporting and crm fact of the month, and of the
+    attendance facts of `attendance_days` (days whose punches were not uploaded), in day order."""
     chooser = random.Random(seed)
     for day in days:
-        templates = []
-        for share, build in MIX:
-            payload = build(day)
-            body = Envelope(
-                event_id=UUID(EVENT_ID),
-                event_type=payload.event_type,
-                schema_version=payload.schema_version,
-                stream_id=f"{payload.context}-{EMPLOYEE}-{day.isoformat()}",
-                stream_version=1,
-                occurred_at=local(day, 17),
-                recorded_at=local(day, 17),
-                producer=payload.context,
-                actor_id=EMPLOYEE,
-                payload=payload.model_dump(mode="json"),
-            ).model_dump_json()
-            subject = namespace.subject(payload.context, payload.event_type, EMPLOYEE)
-            templates.append((share, build.__name__, subject, body))
+        templates = [(share, *_serialised(namespace, build(day), day)) for share, build in MIX]
+        on_time = [_serialised(namespace, p, day) for p in _attendance_day(day, late=False)]
+        late = [_serialised(namespace, p, day) for p in _attendance_day(day, late=True)]
         for person in people:
             employee = person.employee_id
             customer = customer_id(employee, chooser.randrange(CUSTOMERS_PER_EMPLOYEE))
-            for position, (share, kind, subject, body) in enumerate(templates):
-                if share < 1.0 and chooser.random() >= share:
-                    continue
+            chosen = [t[1:] for t in templates if t[0] >= 1.0 or chooser.random() < t[0]]
+            if day in attendance_days:
+                chosen += late if chooser.random() < 0.1 else on_time
+            punch_id = str(derived_id("bench-punch", employee, day))
+            for position, (kind, subject, body) in enumerate(chosen):
                 event_id = str(derived_id("bench", kind, position, employee, day))
                 yield (
                     subject.replace(EMPLOYEE, employee),
                     body.replace(EVENT_ID, event_id)
+                    .replace(PUNCH_ID, punch_id)
                     .replace(SUPERVISOR, person.supervisor_id or employee)
                     .replace(CUSTOMER, customer)
                     .replace(EMPLOYEE, employee)

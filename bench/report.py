@@ -9,6 +9,7 @@ memory: lower), so a reader never has to guess whether 0.8 is good news.
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +38,31 @@ def row(
         "better": better,
         "parameters": parameters,
     }
+
+
+def median_of(runs: Sequence[Sequence[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Rows measured several times (the same scenarios in the same order) as one row each: the
+    median of ours and of the baseline, their ratio, and every run's figures in `parameters`."""
+    combined = []
+    for repeats in zip(*runs, strict=True):
+        first = repeats[0]
+        ours = statistics.median(r["ours"] for r in repeats)
+        baseline = statistics.median(r["baseline"] for r in repeats)
+        combined.append(
+            row(
+                first["scenario"],
+                ours,
+                baseline,
+                first["unit"],
+                against=first.get("against", ""),
+                better=first.get("better", "higher"),
+                **first["parameters"],
+                repeats=len(repeats),
+                ours_runs=[r["ours"] for r in repeats],
+                baseline_runs=[r["baseline"] for r in repeats],
+            )
+        )
+    return combined
 
 
 def _rounded(value: float) -> float:

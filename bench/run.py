@@ -52,8 +52,8 @@ class Sizes:
 
 
 FULL = Sizes(
-    append_events=5000,
-    aggregate_commands={10: 1000, 100: 400, 1000: 60},
+    append_events=3000,
+    aggregate_commands={10: 500, 100: 300, 1000: 40},
     ingest_employees=1000,
     ingest_days=5,
     live_events=100_000,

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import library_baseline
 from kit import measure_kit
 from measure import rate
-from report import row
+from report import median_of, row
 
 from daybook_shared.contracts import Event, Namespace
 from daybook_shared.contracts.crm import InteractionLogged
@@ -33,9 +33,11 @@ META = CommandMeta(recorded_at=NOW, actor_id="bench")
 LIBRARY = "eventsourcing 9 (psycopg)"
 
 
-async def append_and_relay(infra: Infra, n: int) -> list[dict]:
-    """The kit against raw asyncpg and raw nats-py (bench/kit.py), then against the library."""
-    kit_rows = await measure_kit(infra, n)
+async def append_and_relay(infra: Infra, n: int, repeats: int = 3) -> list[dict]:
+    """The kit against raw asyncpg and raw nats-py (bench/kit.py), `repeats` times with the median
+    kept (the machine is shared: single runs of these short rows wander by a third), then the
+    kit's median against the library."""
+    kit_rows = median_of([await measure_kit(infra, n) for _ in range(repeats)])
     for kit_row in kit_rows:
         kit_row["against"] = (
             "raw asyncpg inserts" if kit_row["scenario"].startswith("append") else "raw nats-py"

@@ -151,3 +151,23 @@ def test_the_steady_rate_leaves_out_the_start_and_the_tail() -> None:
 
 def test_a_backlog_too_short_to_sample_has_no_steady_rate() -> None:
     assert measure.steady_rate([(0.0, 0), (0.1, 500), (0.2, 1000)]) is None
+
+
+def test_repeated_runs_become_one_row_of_medians_that_keeps_every_run() -> None:
+    runs = [
+        [report.row("relay publish", ours, base, "events/s", against="raw", count=10)]
+        for ours, base in ((900.0, 1000.0), (1200.0, 1100.0), (1000.0, 2000.0))
+    ]
+
+    [combined] = report.median_of(runs)
+
+    assert combined["ours"] == 1000.0
+    assert combined["baseline"] == 1100.0
+    assert combined["ratio"] == pytest.approx(1000 / 1100, abs=0.001)
+    assert combined["against"] == "raw"
+    assert combined["parameters"] == {
+        "count": 10,
+        "repeats": 3,
+        "ours_runs": [900.0, 1200.0, 1000.0],
+        "baseline_runs": [1000.0, 1100.0, 2000.0],
+    }
