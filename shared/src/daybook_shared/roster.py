@@ -15,15 +15,13 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from daybook_shared.contracts import Envelope, Namespace
-from daybook_shared.contracts.hr import EmployeeHired, EmployeeLeft, EmployeeTransferred
+from daybook_shared.contracts.hr import EmployeeHired, EmployeeLeft, EmployeeTransferred, HrEvent
 from daybook_shared.kit.ids import derived_id
-
-HrFact = EmployeeHired | EmployeeTransferred | EmployeeLeft
 
 PRODUCER = "hr-import"
 
 
-def _effective(payload: HrFact) -> datetime:
+def _effective(payload: HrEvent) -> datetime:
     if isinstance(payload, EmployeeHired):
         day = payload.hired_on
     elif isinstance(payload, EmployeeTransferred):
@@ -36,14 +34,14 @@ def _effective(payload: HrFact) -> datetime:
 
 
 def envelope_for(
-    payload: HrFact, *, version: int, recorded_at: datetime, actor_id: str = PRODUCER
+    payload: HrEvent, *, version: int, recorded_at: datetime, actor_id: str = PRODUCER
 ) -> Envelope:
     occurred_at = _effective(payload)
     return Envelope(
-        event_id=derived_id("hr", payload.event_type, payload.employee_id, occurred_at.date()),
+        event_id=derived_id("hr", payload.event_type, payload.partition_key(), occurred_at.date()),
         event_type=payload.event_type,
         schema_version=payload.schema_version,
-        stream_id=f"employee-{payload.employee_id}",
+        stream_id=f"employee-{payload.partition_key()}",
         stream_version=version,
         occurred_at=occurred_at,
         recorded_at=recorded_at,
@@ -67,7 +65,7 @@ async def ensure_hr_stream(js: JetStreamContext, namespace: Namespace) -> None:
 async def publish_hr_events(
     js: JetStreamContext,
     namespace: Namespace,
-    payloads: Sequence[HrFact],
+    payloads: Sequence[HrEvent],
     *,
     recorded_at: datetime,
 ) -> int:
@@ -76,9 +74,9 @@ async def publish_hr_events(
     versions: dict[str, int] = {}
     stored = 0
     for payload in payloads:
-        versions[payload.employee_id] = versions.get(payload.employee_id, 0) + 1
+        versions[payload.partition_key()] = versions.get(payload.partition_key(), 0) + 1
         envelope = envelope_for(
-            payload, version=versions[payload.employee_id], recorded_at=recorded_at
+            payload, version=versions[payload.partition_key()], recorded_at=recorded_at
         )
         ack = await js.publish(
             namespace.subject_for(payload),

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 import nats
 from nats.aio.msg import Msg
@@ -23,12 +23,30 @@ FETCH_WAIT_S = 0.5
 INSPECTION_INACTIVE_S = 30.0
 
 
+@overload
 async def eventually(
-    check: Callable[[], T | Awaitable[T]],
+    check: Callable[[], Awaitable[T]],
+    *,
+    timeout: float = ...,  # noqa: ASYNC109
+    interval: float = ...,
+) -> T: ...
+
+
+@overload
+async def eventually(
+    check: Callable[[], T],
+    *,
+    timeout: float = ...,  # noqa: ASYNC109
+    interval: float = ...,
+) -> T: ...
+
+
+async def eventually(
+    check: Callable[[], Any],
     *,
     timeout: float = 10.0,  # noqa: ASYNC109 (a deadline for the whole polling, not one call)
     interval: float = 0.02,
-) -> T:
+) -> Any:
     """Call `check` (sync or async) until it passes; return its last value.
 
     It passes when it raises no AssertionError and returns None or a truthy value. On timeout
@@ -51,7 +69,7 @@ async def eventually(
             failure.__cause__ = error
         else:
             if value is None or value:
-                return value  # type: ignore[return-value]
+                return value
             failure = AssertionError(f"{name} still returned {value!r} after {timeout:g} s")
         if loop.time() >= deadline:
             raise failure
