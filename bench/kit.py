@@ -96,6 +96,7 @@ async def bench_append(
         measured,
         baseline,
         "events/s",
+        against="raw asyncpg inserts",
         count=count,
         writers=writers,
     )
@@ -126,7 +127,15 @@ async def bench_relay(store: EventStore, js, dsn: str, namespace: Namespace, cou
     measured = await rate(count, relay.publish_pending)
     info = await js.stream_info(namespace.stream_name(Context.HR))
     assert info.state.messages == count
-    return row("relay publish", measured, baseline, "events/s", count=count, batch=500)
+    return row(
+        "relay publish",
+        measured,
+        baseline,
+        "events/s",
+        against="raw nats-py publish_async",
+        count=count,
+        batch=500,
+    )
 
 
 class CountingProjection:
@@ -181,7 +190,13 @@ async def bench_consumer(pool: asyncpg.Pool, js, namespace: Namespace, count: in
     measured = await rate(count, ours)
     assert await pool.fetchval("SELECT count(*) FROM inbox") == count
     return row(
-        "consumer (projection + inbox)", measured, baseline, "events/s", count=count, batch=500
+        "consumer (projection + inbox)",
+        measured,
+        baseline,
+        "events/s",
+        against="raw nats-py fetch + ack",
+        count=count,
+        batch=500,
     )
 
 

@@ -141,7 +141,7 @@ def draw_scale_chart(points: Sequence[dict[str, Any]], path: Path) -> None:
     """Two panels over organisation size: throughput per service, and peak memory per service.
 
     `points` holds one dict per (service, employees): `service`, `employees`, `events`,
-    `events_per_s`, `peak_rss_mb`. A flat throughput line means cost grows linearly with size;
+    `events_per_s`, `peak_rss_mb`, and optionally `work` (what was counted, for the legend). A flat throughput line means cost grows linearly with size;
     a flat memory line means memory stays bounded."""
     import matplotlib
 
@@ -153,7 +153,9 @@ def draw_scale_chart(points: Sequence[dict[str, Any]], path: Path) -> None:
     for service in services:
         mine = sorted((p for p in points if p["service"] == service), key=lambda p: p["employees"])
         sizes = [p["employees"] for p in mine]
-        speed.plot(sizes, [p["events_per_s"] for p in mine], marker="o", label=service)
+        work = mine[0].get("work")
+        label = f"{service} ({work})" if work else service
+        speed.plot(sizes, [p["events_per_s"] for p in mine], marker="o", label=label)
         memory.plot(sizes, [p["peak_rss_mb"] for p in mine], marker="o", label=service)
     for axis, title, unit in (
         (speed, "Throughput per service", "events/s"),

@@ -38,10 +38,6 @@ async def append_and_relay(infra: Infra, n: int, repeats: int = 3) -> list[dict]
     kept (the machine is shared: single runs of these short rows wander by a third), then the
     kit's median against the library."""
     kit_rows = median_of([await measure_kit(infra, n) for _ in range(repeats)])
-    for kit_row in kit_rows:
-        kit_row["against"] = (
-            "raw asyncpg inserts" if kit_row["scenario"].startswith("append") else "raw nats-py"
-        )
     sequential, concurrent = kit_rows[0], kit_rows[1]
     name = f"bench_es_{secrets.token_hex(4)}"
     url = await create_database(infra.postgres_url, name)
