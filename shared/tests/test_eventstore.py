@@ -14,6 +14,7 @@ from daybook_shared.kit.eventstore import (
 )
 from daybook_shared.kit.ids import derived_id
 from daybook_shared.kit.migrator import migrate
+from daybook_shared.testing.helpers import eventually
 
 from .kit_support import META, SCHEMA, T0, hired, migrated_pool, store_for
 
@@ -128,10 +129,22 @@ async def test_same_idempotency_key_gives_same_answer_and_no_new_events(store):
         await store.execute(handler, meta=META, idempotency_key="k1", fingerprint="other")
 
 
-async def test_concurrent_requests_with_one_key_run_once(store):
+async def test_concurrent_requests_with_one_key_run_once(store, database_url):
+    async def twins_wait_on_the_key():
+        monitor = await connect(database_url, SCHEMA)
+        try:
+            waiting = await monitor.fetchval(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        finally:
+            await monitor.close()
+        assert waiting == 3
+
     async def handler(uow):
         await uow.load("s")
-        await asyncio.sleep(0.05)  # hold the key while the twin request arrives
+        # The first request holds the key until its three twins are blocked behind it.
+        await eventually(twins_wait_on_the_key)
         await uow.append("s", [hired("E1")])
         return "done"
 
