@@ -217,7 +217,8 @@ async def test_dead_letters_are_listed_and_replayed_over_http(client, js, namesp
 
     async def parked():
         letters = (await client.get("/admin/dead-letters", headers=HR)).json()
-        return letters if len(letters) == 1 else None
+        assert len(letters) == 1, letters
+        return letters
 
     [letter] = await eventually(parked)
     assert letter["consumer"] == "roster_v1"
